@@ -1,0 +1,194 @@
+package dev.ferry;
+
+import com.hazelcast.core.HazelcastInstance;
+import dev.ferry.admin.AdminVerticle;
+import dev.ferry.cluster.ChangeConfirmations;
+import dev.ferry.cluster.ClusterMembers;
+import dev.ferry.cluster.ClusterSetup;
+import dev.ferry.config.FerryConfig;
+import dev.ferry.http.HttpProxyVerticle;
+import dev.ferry.http.SchemeProbe;
+import dev.ferry.session.SessionStore;
+import dev.ferry.stats.StatsVerticle;
+import dev.ferry.table.TableWriter;
+import dev.ferry.table.UpstreamTable;
+import dev.ferry.tcp.TcpProxyVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+
+/**
+ * One Ferry node: a clustered Vert.x instance, the shared table and sessions, and the four
+ * verticles that serve them. Several nodes can run in one JVM, as the tests do.
+ */
+public final class FerryNode {
+
+  /** Published on this node only when a new routing snapshot is in force. */
+  public static final String TABLE_CHANGED = "ferry.table.changed";
+  /** How long a stopping node lets requests and connections in flight finish. */
+  public static final int DRAIN_SECONDS = 10;
+  /** How often a node compares its snapshot with the cluster map. */
+  static final long RECONCILE_MILLIS = 30_000;
+
+  private static final Logger log = Logger.getLogger(FerryNode.class.getName());
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private final FerryConfig config;
+  private final Vertx vertx;
+  private final HazelcastClusterManager cluster;
+  private final String registryName;
+  private final UpstreamTable table;
+  private final TableWriter writer;
+  private final SessionStore sessions;
+  private final SchemeProbe schemes;
+  private final ChangeConfirmations confirmations;
+  private final ClusterMembers members;
+  private final List<String> proxyDeployments = Collections.synchronizedList(new ArrayList<>());
+  private volatile boolean ready;
+
+  private FerryNode(FerryConfig config, Vertx vertx, HazelcastClusterManager cluster,
+      String registryName) {
+    this.config = config;
+    this.vertx = vertx;
+    this.cluster = cluster;
+    this.registryName = registryName;
+    HazelcastInstance hazelcast = cluster.getHazelcastInstance();
+    this.table = new UpstreamTable(vertx, hazelcast);
+    this.members = new ClusterMembers(vertx, cluster, hazelcast, config);
+    this.writer = new TableWriter(table, hazelcast, members::reservedPorts);
+    this.sessions = new SessionStore(vertx, hazelcast, config.sessionTimeout());
+    this.schemes = new SchemeProbe(vertx, writer);
+    this.confirmations = new ChangeConfirmations(vertx, cluster, table);
+  }
+
+  /** Joins the cluster and starts serving; call it from a thread that is not Vert.x's. */
+  public static Future<FerryNode> start(FerryConfig config) {
+    String registryName = "ferry-" + UUID.randomUUID();
+    HazelcastClusterManager cluster =
+        new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
+    VertxOptions options = new VertxOptions()
+        .setMetricsOptions(new MicrometerMetricsOptions()
+            .setEnabled(true)
+            .setRegistryName(registryName)
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    options.getEventBusOptions().setHost(config.advertiseIP());
+    return Vertx.builder().with(options).withClusterManager(cluster).buildClustered()
+        .compose(vertx -> {
+          FerryNode node = new FerryNode(config, vertx, cluster, registryName);
+          return node.serve().map(node).recover(err -> vertx.close().transform(v ->
+              Future.failedFuture(err)));
+        });
+  }
+
+  private Future<Void> serve() {
+    table.onChange(snapshot -> {
+      sessions.retain(snapshot);
+      vertx.eventBus().publish(TABLE_CHANGED, null, LOCAL);
+    });
+    int loops = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE / 2;
+    AtomicInteger tcpInstance = new AtomicInteger();
+    return Future.all(table.start(), sessions.start(), confirmations.start(), members.register())
+        .compose(v -> vertx.deployVerticle(new StatsVerticle(config, table)))
+        .compose(v -> vertx.deployVerticle(() -> new HttpProxyVerticle(this),
+            new DeploymentOptions().setInstances(loops)))
+        .onSuccess(proxyDeployments::add)
+        .compose(v -> vertx.deployVerticle(
+            () -> new TcpProxyVerticle(this, tcpInstance.getAndIncrement() == 0),
+            new DeploymentOptions().setInstances(loops)))
+        .onSuccess(proxyDeployments::add)
+        .compose(v -> vertx.deployVerticle(new AdminVerticle(this)))
+        .onSuccess(v -> {
+          vertx.setPeriodic(1000, t -> sessions.sweep());
+          vertx.setPeriodic(RECONCILE_MILLIS, t -> reconcile());
+          ready = true;
+          log.info("Ferry node " + cluster.getNodeId() + " serving HTTP on "
+              + config.listenAddr() + ", admin on " + config.adminListenAddr() + ", "
+              + table.snapshot().size() + " upstreams, " + cluster.getNodes().size()
+              + " nodes in cluster " + config.clusterName());
+        })
+        .mapEmpty();
+  }
+
+  private void reconcile() {
+    table.reconcile().onSuccess(repaired -> {
+      if (repaired > 0) {
+        log.warning("Repaired " + repaired + " upstreams that this node's table had missed");
+      }
+    });
+  }
+
+  /**
+   * Stops accepting, lets requests and connections in flight finish for up to
+   * {@link #DRAIN_SECONDS}, then leaves the cluster.
+   */
+  public Future<Void> stop() {
+    ready = false;
+    List<Future<Void>> draining = new ArrayList<>();
+    for (String id : new ArrayList<>(proxyDeployments)) {
+      draining.add(vertx.undeploy(id));
+    }
+    return Future.join(draining)
+        .transform(v -> members.leave())
+        .transform(v -> Future.join(table.stop(), sessions.stop(), confirmations.stop()))
+        .transform(v -> vertx.close());
+  }
+
+  public FerryConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public UpstreamTable table() {
+    return table;
+  }
+
+  public TableWriter writer() {
+    return writer;
+  }
+
+  public SessionStore sessions() {
+    return sessions;
+  }
+
+  public SchemeProbe schemes() {
+    return schemes;
+  }
+
+  public ChangeConfirmations confirmations() {
+    return confirmations;
+  }
+
+  public ClusterMembers members() {
+    return members;
+  }
+
+  public String nodeId() {
+    return cluster.getNodeId();
+  }
+
+  public String registryName() {
+    return registryName;
+  }
+
+  public boolean ready() {
+    return ready;
+  }
+
+  public int drainSeconds() {
+    return DRAIN_SECONDS;
+  }
+}

@@ -1,0 +1,228 @@
+package dev.ferry.admin;
+
+import dev.ferry.FerryNode;
+import dev.ferry.stats.StatsVerticle;
+import dev.ferry.table.Change;
+import dev.ferry.table.TableException;
+import dev.ferry.table.Upstream;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The admin REST API, {@code /healthz} and {@code /metrics}. Writes go through the cluster-wide
+ * table writer and answer once every live node has applied them.
+ */
+public final class AdminVerticle extends VerticleBase {
+
+  /** The largest admin request body accepted. */
+  public static final long BODY_LIMIT = 64 * 1024;
+  /** How long a write waits for the other nodes to confirm it. */
+  public static final long CONFIRM_MILLIS = 2000;
+
+  private static final Logger log = Logger.getLogger(AdminVerticle.class.getName());
+
+  private final FerryNode node;
+  private HttpServer server;
+
+  public AdminVerticle(FerryNode node) {
+    this.node = node;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    router.get("/healthz").handler(this::health);
+    router.route().handler(this::authenticate);
+    router.route("/proxy/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
+    router.put("/proxy/upstreams").handler(this::requireJson).handler(this::putBackend);
+    router.delete("/proxy/upstreams").handler(this::requireJson).handler(this::deleteBackend);
+    router.get("/proxy/upstreams").handler(this::listUpstreams);
+    router.get("/proxy/upstreams/:name").handler(this::getUpstream);
+    router.get("/proxy/sessions").handler(this::sessions);
+    router.get("/proxy/configs").handler(ctx -> json(ctx, 200, node.config().toPublicJson()));
+    router.get("/proxy/stats").handler(ctx -> stats(ctx, null, null));
+    router.get("/proxy/stats/:upstream").handler(ctx -> stats(ctx, ctx.pathParam("upstream"),
+        null));
+    router.get("/proxy/stats/:upstream/:backend").handler(ctx -> stats(ctx,
+        ctx.pathParam("upstream"), ctx.pathParam("backend")));
+    router.get("/proxy/cluster").handler(ctx -> node.members().list()
+        .onSuccess(list -> json(ctx, 200, list))
+        .onFailure(ctx::fail));
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(node.registryName()));
+    router.route().last().handler(ctx -> error(ctx, 404, "no admin route "
+        + ctx.request().method() + " " + ctx.request().path()));
+    router.errorHandler(405, ctx -> error(ctx, 405, "method " + ctx.request().method()
+        + " is not allowed on " + ctx.request().path()));
+    router.errorHandler(413, ctx -> error(ctx, 413, "the body is larger than "
+        + BODY_LIMIT + " bytes"));
+    router.errorHandler(500, this::internalError);
+
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(node.config().adminListenAddr().bindHost())
+        .setPort(node.config().adminListenAddr().port()))
+        .requestHandler(router);
+    return server.listen();
+  }
+
+  private void health(RoutingContext ctx) {
+    if (node.ready()) {
+      json(ctx, 200, new JsonObject().put("status", "ok"));
+    } else {
+      error(ctx, 503, "the node is starting or stopping");
+    }
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    String token = node.config().adminToken();
+    if (token.isEmpty()) {
+      ctx.next();
+      return;
+    }
+    String header = ctx.request().getHeader("authorization");
+    String given = header != null && header.startsWith("Bearer ") ? header.substring(7) : "";
+    if (MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
+        token.getBytes(StandardCharsets.UTF_8))) {
+      ctx.next();
+    } else {
+      ctx.response().putHeader("www-authenticate", "Bearer");
+      error(ctx, 401, header == null ? "this call needs Authorization: Bearer <adminToken>"
+          : "the admin token is wrong");
+    }
+  }
+
+  private void requireJson(RoutingContext ctx) {
+    String type = ctx.request().getHeader("content-type");
+    if (type != null && !type.toLowerCase().startsWith("application/json")) {
+      error(ctx, 415, "the body must be JSON; send Content-Type: application/json, not " + type);
+      return;
+    }
+    ctx.next();
+  }
+
+  private void putBackend(RoutingContext ctx) {
+    BackendRequest request;
+    try {
+      request = BackendRequest.forPut(ctx.body().asString());
+    } catch (ApiError e) {
+      error(ctx, e.status, e.getMessage());
+      return;
+    }
+    node.writer().put(request.upstream(), request.backend())
+        .compose(change -> confirmed(ctx, change))
+        .onSuccess(change -> {
+          log.info("Backend " + request.backend().id() + " (" + request.backend().hostPort()
+              + ") of upstream " + change.name() + " stored");
+          Upstream stored = node.table().snapshot().upstream(change.name());
+          json(ctx, 201, stored == null ? new JsonObject() : stored.toJson());
+        })
+        .onFailure(err -> failed(ctx, err));
+  }
+
+  private void deleteBackend(RoutingContext ctx) {
+    BackendRequest request;
+    try {
+      request = BackendRequest.forDelete(ctx.body().asString());
+    } catch (ApiError e) {
+      error(ctx, e.status, e.getMessage());
+      return;
+    }
+    String name = request.upstream().name();
+    node.writer().remove(name, request.backendId())
+        .compose(change -> node.sessions().forgetBackend(name, request.backendId())
+            .map(change))
+        .compose(change -> confirmed(ctx, change))
+        .onSuccess(change -> {
+          log.info("Backend " + request.backendId() + " of upstream " + name + " removed"
+              + (change.removed() ? ", and the upstream with it" : ""));
+          ctx.response().setStatusCode(204).end();
+        })
+        .onFailure(err -> failed(ctx, err));
+  }
+
+  /** Waits for every live node to hold the change; names those that did not in a header. */
+  private Future<Change> confirmed(RoutingContext ctx, Change change) {
+    return node.confirmations().confirm(change, CONFIRM_MILLIS).map(missing -> {
+      if (!missing.isEmpty()) {
+        log.warning("Nodes " + missing + " did not confirm the change to upstream "
+            + change.name() + " within " + CONFIRM_MILLIS + " ms");
+        ctx.response().putHeader("X-Ferry-Unconfirmed", String.join(",", missing));
+      }
+      return change;
+    });
+  }
+
+  private void listUpstreams(RoutingContext ctx) {
+    JsonArray list = new JsonArray();
+    node.table().snapshot().upstreams().forEach(u -> list.add(u.toJson()));
+    json(ctx, 200, list);
+  }
+
+  private void getUpstream(RoutingContext ctx) {
+    String name = ctx.pathParam("name");
+    Upstream u = node.table().snapshot().upstream(name);
+    if (u == null) {
+      error(ctx, 404, "no upstream named " + name);
+    } else {
+      json(ctx, 200, u.toJson());
+    }
+  }
+
+  private void sessions(RoutingContext ctx) {
+    json(ctx, 200, node.sessions().toJson(node.table().snapshot()));
+  }
+
+  private void stats(RoutingContext ctx, String upstream, String backend) {
+    JsonObject query = new JsonObject().put("upstream", upstream).put("backend", backend);
+    vertx.eventBus().<JsonObject>request(StatsVerticle.QUERY, query,
+            new DeliveryOptions().setLocalOnly(true).setSendTimeout(5000))
+        .onSuccess(reply -> json(ctx, 200, reply.body()))
+        .onFailure(ctx::fail);
+  }
+
+  private void failed(RoutingContext ctx, Throwable err) {
+    if (err instanceof TableException te) {
+      error(ctx, te.status(), te.getMessage());
+    } else {
+      ctx.fail(err);
+    }
+  }
+
+  private void internalError(RoutingContext ctx) {
+    Throwable err = ctx.failure();
+    log.log(java.util.logging.Level.SEVERE, "Admin call " + ctx.request().method() + " "
+        + ctx.request().path() + " failed", err);
+    error(ctx, 500, "internal error: " + (err == null ? "unknown" : err.getMessage()));
+  }
+
+  private static void json(RoutingContext ctx, int status, Object body) {
+    String text = body instanceof JsonObject o ? o.encode() : ((JsonArray) body).encode();
+    ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
+        .end(text);
+  }
+
+  private static void error(RoutingContext ctx, int status, String message) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    json(ctx, status, new JsonObject().put("error", message));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture()
+        : server.shutdown(1, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,214 @@
+package dev.ferry.admin;
+
+import dev.ferry.config.HostNames;
+import dev.ferry.table.Backend;
+import dev.ferry.table.UpstreamEdit;
+import io.netty.util.NetUtil;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * A parsed and checked body of {@code PUT} or {@code DELETE /proxy/upstreams}. Every fault
+ * becomes a 400 that names the field; the field names follow the older API ({@code weihgt}).
+ */
+record BackendRequest(UpstreamEdit upstream, Backend backend, String backendId) {
+
+  private static final Pattern BACKEND_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+  static BackendRequest forPut(String body) {
+    JsonObject json = parse(body);
+    JsonObject up = object(json, "upstream");
+    JsonObject be = object(json, "backend");
+    String name = name(up);
+    String alias = optionalString(up, "upstream.alias");
+    if (alias != null) {
+      alias = alias.toLowerCase(Locale.ROOT);
+      if (alias.endsWith(".")) {
+        alias = alias.substring(0, alias.length() - 1);
+      }
+      if (!alias.isEmpty() && !HostNames.isHostName(alias)) {
+        throw bad("upstream.alias: '" + alias + "' is not a host name");
+      }
+    }
+    String listen = listen(optionalString(up, "upstream.listen"));
+    Boolean sticky = optionalBoolean(up, "upstream.sticky");
+    String id = backendId(be);
+    String ip = requiredString(be, "backend.ip");
+    if (!NetUtil.isValidIpV4Address(ip) && !NetUtil.isValidIpV6Address(ip)) {
+      throw bad("backend.ip: '" + ip + "' is not an IPv4 or IPv6 address");
+    }
+    int port = port(be.getValue("port"), "backend.port", true);
+    String scheme = optionalString(be, "backend.scheme");
+    scheme = scheme == null ? "" : scheme.toLowerCase(Locale.ROOT);
+    if (!scheme.isEmpty() && !scheme.equals("http") && !scheme.equals("https")) {
+      throw bad("backend.scheme: '" + scheme + "' must be http, https or empty");
+    }
+    String version = optionalString(be, "backend.version");
+    int weight = weight(be);
+    return new BackendRequest(new UpstreamEdit(name, alias, listen, sticky),
+        new Backend(id, ip, port, scheme,
+            version == null ? "" : version, weight), id);
+  }
+
+  static BackendRequest forDelete(String body) {
+    JsonObject json = parse(body);
+    String name = name(object(json, "upstream"));
+    String id = backendId(object(json, "backend"));
+    return new BackendRequest(new UpstreamEdit(name, null, null, null), null, id);
+  }
+
+  private static JsonObject parse(String body) {
+    if (body == null || body.isBlank()) {
+      throw bad("the request has no body; send a JSON object with upstream and backend");
+    }
+    try {
+      return new JsonObject(body);
+    } catch (DecodeException | ClassCastException e) {
+      throw bad("the body is not a JSON object: " + firstLine(e.getMessage()));
+    }
+  }
+
+  private static String firstLine(String text) {
+    if (text == null) {
+      return "malformed JSON";
+    }
+    int nl = text.indexOf('\n');
+    return nl < 0 ? text : text.substring(0, nl);
+  }
+
+  private static JsonObject object(JsonObject json, String field) {
+    Object value = json.getValue(field);
+    if (value == null) {
+      throw bad(field + " is required");
+    }
+    if (!(value instanceof JsonObject object)) {
+      throw bad(field + " must be a JSON object");
+    }
+    return object;
+  }
+
+  private static String name(JsonObject up) {
+    String name = requiredString(up, "upstream.name");
+    if (!HostNames.isLabel(name)) {
+      throw bad("upstream.name: '" + name + "' is not a DNS label"
+          + " (letters, digits and inner hyphens, at most 63 characters)");
+    }
+    return name;
+  }
+
+  private static String backendId(JsonObject be) {
+    String id = requiredString(be, "backend.id");
+    if (!BACKEND_ID.matcher(id).matches()) {
+      throw bad("backend.id: '" + id + "' must be 1 to 128 letters, digits, '.', '_', ':' or '-'");
+    }
+    return id;
+  }
+
+  /** {@code [host]:port} becomes {@code :port}; the host part must be empty or an address. */
+  private static String listen(String text) {
+    if (text == null || text.isEmpty()) {
+      return text;
+    }
+    int colon = text.lastIndexOf(':');
+    if (colon < 0) {
+      throw bad("upstream.listen: '" + text + "' must be [host]:port, as :7001");
+    }
+    String host = text.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    if (!host.isEmpty() && !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)) {
+      throw bad("upstream.listen: host '" + host + "' must be empty or an IP address");
+    }
+    int port;
+    try {
+      port = Integer.parseInt(text.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw bad("upstream.listen: port '" + text.substring(colon + 1) + "' is not a number");
+    }
+    port(port, "upstream.listen", false);
+    return ":" + port;
+  }
+
+  private static int weight(JsonObject be) {
+    Object weihgt = be.getValue("weihgt");
+    Object weight = be.getValue("weight");
+    if (weihgt != null && weight != null && !weihgt.equals(weight)) {
+      throw bad("backend.weihgt and backend.weight differ; send one of them");
+    }
+    Object value = weihgt != null ? weihgt : weight;
+    if (value == null) {
+      return Backend.DEFAULT_WEIGHT;
+    }
+    String field = weihgt != null ? "backend.weihgt" : "backend.weight";
+    int w = wholeNumber(value, field);
+    if (w < 0 || w > Backend.MAX_WEIGHT) {
+      throw bad(field + ": " + w + " is outside 0-" + Backend.MAX_WEIGHT);
+    }
+    return w;
+  }
+
+  private static int port(Object value, String field, boolean required) {
+    if (value == null && required) {
+      throw bad(field + " is required");
+    }
+    int port = wholeNumber(value, field);
+    if (port < 1 || port > 65535) {
+      throw bad(field + ": " + port + " is outside 1-65535");
+    }
+    return port;
+  }
+
+  private static int wholeNumber(Object value, String field) {
+    if (value instanceof Integer i) {
+      return i;
+    }
+    if (value instanceof Long || value instanceof java.math.BigInteger) {
+      throw bad(field + ": " + value + " is out of range");
+    }
+    throw bad(field + " must be a whole number, not " + describe(value));
+  }
+
+  private static String requiredString(JsonObject json, String field) {
+    String value = optionalString(json, field);
+    if (value == null || value.isEmpty()) {
+      throw bad(field + " is required");
+    }
+    return value;
+  }
+
+  private static String optionalString(JsonObject json, String field) {
+    Object value = json.getValue(field.substring(field.indexOf('.') + 1));
+    if (value == null || value instanceof String) {
+      return (String) value;
+    }
+    throw bad(field + " must be a string, not " + describe(value));
+  }
+
+  private static Boolean optionalBoolean(JsonObject json, String field) {
+    Object value = json.getValue(field.substring(field.indexOf('.') + 1));
+    if (value == null || value instanceof Boolean) {
+      return (Boolean) value;
+    }
+    throw bad(field + " must be true or false, not " + describe(value));
+  }
+
+  private static String describe(Object value) {
+    if (value instanceof String s) {
+      return "the string \"" + s + "\"";
+    }
+    if (value instanceof JsonObject) {
+      return "an object";
+    }
+    if (value instanceof io.vertx.core.json.JsonArray) {
+      return "a list";
+    }
+    return String.valueOf(value);
+  }
+
+  private static ApiError bad(String message) {
+    return new ApiError(400, message);
+  }
+}

@@ -1,0 +1,120 @@
+package dev.ferry.cluster;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import dev.ferry.config.Durations;
+import dev.ferry.config.FerryConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What each node tells the others about itself: its addresses and ports, kept in a cluster map
+ * by node id. Entries of nodes that left are skipped and pruned.
+ */
+public final class ClusterMembers {
+
+  private static final String MAP = "ferry.members";
+
+  private final Vertx vertx;
+  private final ClusterManager cluster;
+  private final IMap<String, String> map;
+  private final JsonObject self;
+
+  public ClusterMembers(Vertx vertx, ClusterManager cluster, HazelcastInstance hazelcast,
+      FerryConfig config) {
+    this.vertx = vertx;
+    this.cluster = cluster;
+    this.map = hazelcast.getMap(MAP);
+    int clusterPort = hazelcast.getCluster().getLocalMember().getAddress().getPort();
+    this.self = new JsonObject()
+        .put("id", cluster.getNodeId())
+        .put("advertiseIP", config.advertiseIP())
+        .put("adminListenAddr", config.adminListenAddr().toString())
+        .put("listenAddr", config.listenAddr().toString())
+        .put("tlsListenAddr", config.tlsListenAddr() == null ? ""
+            : config.tlsListenAddr().toString())
+        .put("clusterPort", clusterPort)
+        .put("started", System.currentTimeMillis());
+  }
+
+  public Future<Void> register() {
+    return vertx.executeBlocking(() -> {
+      map.set(cluster.getNodeId(), self.encode());
+      return null;
+    });
+  }
+
+  public Future<Void> leave() {
+    return vertx.executeBlocking(() -> {
+      map.delete(cluster.getNodeId());
+      return null;
+    });
+  }
+
+  /** The live members as {@code GET /proxy/cluster} shows them. */
+  public Future<JsonArray> list() {
+    return vertx.executeBlocking(() -> {
+      JsonArray out = new JsonArray();
+      long now = System.currentTimeMillis();
+      for (JsonObject member : live()) {
+        out.add(new JsonObject()
+            .put("id", member.getString("id"))
+            .put("advertiseIP", member.getString("advertiseIP"))
+            .put("adminListenAddr", member.getString("adminListenAddr"))
+            .put("listenAddr", member.getString("listenAddr"))
+            .put("uptime", Durations.format(Duration.ofMillis(now - member.getLong("started"))))
+            .put("local", member.getString("id").equals(cluster.getNodeId())));
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Every port a live node uses itself, with what uses it. Blocking: it reads the cluster map.
+   */
+  public Map<Integer, String> reservedPorts() {
+    Map<Integer, String> ports = new HashMap<>();
+    for (JsonObject member : live()) {
+      String node = "node " + member.getString("advertiseIP") + " (admin "
+          + member.getString("adminListenAddr") + ")";
+      ports.put(port(member.getString("listenAddr")), "the HTTP listener of " + node);
+      String tls = member.getString("tlsListenAddr", "");
+      if (!tls.isEmpty()) {
+        ports.put(port(tls), "the HTTPS listener of " + node);
+      }
+      ports.put(port(member.getString("adminListenAddr")), "the admin API of " + node);
+      ports.put(member.getInteger("clusterPort"), "the cluster port of " + node);
+    }
+    return ports;
+  }
+
+  private static int port(String address) {
+    return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+  }
+
+  private List<JsonObject> live() {
+    List<String> nodes = cluster.getNodes();
+    List<JsonObject> out = new java.util.ArrayList<>();
+    boolean sawSelf = false;
+    for (Map.Entry<String, String> entry : map.entrySet()) {
+      if (!nodes.contains(entry.getKey())) {
+        map.delete(entry.getKey());
+        continue;
+      }
+      sawSelf |= entry.getKey().equals(cluster.getNodeId());
+      out.add(new JsonObject(entry.getValue()));
+    }
+    if (!sawSelf) {
+      out.add(self);
+    }
+    out.sort((a, b) -> a.getString("id").compareTo(b.getString("id")));
+    return out;
+  }
+}

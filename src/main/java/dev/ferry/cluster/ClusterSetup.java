@@ -1,0 +1,100 @@
+package dev.ferry.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.TcpIpConfig;
+import com.hazelcast.config.XmlConfigBuilder;
+import dev.ferry.config.ConfigException;
+import dev.ferry.config.FerryConfig;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Hazelcast configuration of a node: the {@code clusterConfig} file when it exists, else
+ * Vert.x's defaults, then Ferry's {@code cluster*} keys on top.
+ */
+public final class ClusterSetup {
+
+  /** How many ports after {@code clusterPort} a member given without a port is tried on. */
+  static final int PORT_RANGE = 10;
+
+  private ClusterSetup() {
+  }
+
+  public static Config hazelcastConfig(FerryConfig ferry) {
+    Config hz = base(ferry.clusterConfig());
+    hz.setClusterName(ferry.clusterName());
+    hz.setProperty("hazelcast.logging.type", "jdk");
+    hz.setProperty("hazelcast.wait.seconds.before.join", "0");
+    hz.setProperty("hazelcast.phone.home.enabled", "false");
+    hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+
+    NetworkConfig network = hz.getNetworkConfig();
+    network.setPort(ferry.clusterPort()).setPortAutoIncrement(true).setPortCount(PORT_RANGE * 10);
+    if (isLoopback(ferry.advertiseIP())) {
+      hz.setProperty("hazelcast.socket.bind.any", "false");
+      network.getInterfaces().setEnabled(true).addInterface(ferry.advertiseIP());
+    } else {
+      network.setPublicAddress(ferry.advertiseIP());
+    }
+
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    TcpIpConfig tcp = join.getTcpIpConfig().setEnabled(true);
+    tcp.getMembers().clear();
+    for (String member : ferry.clusterMembers()) {
+      withPorts(member, ferry.clusterPort()).forEach(tcp::addMember);
+    }
+
+    for (String map : new String[] {"ferry.upstreams", "ferry.sessions", "ferry.meta"}) {
+      MapConfig mapConfig = hz.getMapConfig(map);
+      mapConfig.setBackupCount(Math.max(1, mapConfig.getBackupCount()));
+    }
+    return hz;
+  }
+
+  private static Config base(String file) {
+    Path path = Path.of(file);
+    if (!file.isEmpty() && Files.isRegularFile(path)) {
+      try (InputStream in = Files.newInputStream(path)) {
+        return new XmlConfigBuilder(in).build();
+      } catch (IOException | RuntimeException e) {
+        throw new ConfigException("clusterConfig: cannot read " + file + ": " + e.getMessage());
+      }
+    }
+    return ConfigUtil.loadConfig();
+  }
+
+  /** {@code host} is tried on the first ports from {@code clusterPort}; {@code host:port} alone. */
+  static List<String> withPorts(String member, int clusterPort) {
+    boolean hasPort = member.lastIndexOf(':') > member.lastIndexOf(']')
+        && (member.startsWith("[") || member.indexOf(':') == member.lastIndexOf(':'));
+    if (hasPort) {
+      return List.of(member);
+    }
+    String host = member.contains(":") && !member.startsWith("[") ? "[" + member + "]" : member;
+    List<String> addresses = new ArrayList<>();
+    for (int port = clusterPort; port < clusterPort + PORT_RANGE && port <= 65535; port++) {
+      addresses.add(host + ":" + port);
+    }
+    return addresses;
+  }
+
+  private static boolean isLoopback(String ip) {
+    try {
+      return InetAddress.getByName(ip).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+}

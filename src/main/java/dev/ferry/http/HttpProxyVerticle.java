@@ -1,0 +1,107 @@
+package dev.ferry.http;
+
+import dev.ferry.FerryNode;
+import dev.ferry.balance.BackendChooser;
+import dev.ferry.config.HostPort;
+import dev.ferry.stats.TrafficCounter;
+import dev.ferry.table.Route;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.PemKeyCertOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP and HTTPS listeners. Per request: route by host, hand the request to the forwarder,
+ * count it. One instance runs on each event loop, with its own backend connection pool.
+ */
+public final class HttpProxyVerticle extends VerticleBase {
+
+  private final FerryNode node;
+  private final List<HttpServer> servers = new ArrayList<>();
+  private TrafficCounter counter;
+  private String domain;
+
+  public HttpProxyVerticle(FerryNode node) {
+    this.node = node;
+  }
+
+  @Override
+  public Future<?> start() {
+    domain = node.config().domain();
+    counter = new TrafficCounter(vertx);
+    counter.start();
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions()
+        .setKeepAlive(true)
+        .setConnectTimeout(5000)
+        .setTrustAll(true)
+        .setVerifyHost(false), new PoolOptions().setHttp1MaxSize(256));
+    BackendChooser chooser = new BackendChooser(node.sessions());
+    Forwarder plain = new ProxyForwarder(client, chooser, node.schemes(), false);
+    Future<HttpServer> http = listen(node.config().listenAddr(), new HttpServerOptions(), plain);
+    if (node.config().tlsListenAddr() == null) {
+      return http;
+    }
+    HttpServerOptions tlsOptions = new HttpServerOptions().setSsl(true).setKeyCertOptions(
+        new PemKeyCertOptions().setCertPath(node.config().tlsCertFile())
+            .setKeyPath(node.config().tlsKeyFile()));
+    Forwarder secure = new ProxyForwarder(client, chooser, node.schemes(), true);
+    return Future.all(http, listen(node.config().tlsListenAddr(), tlsOptions, secure));
+  }
+
+  private Future<HttpServer> listen(HostPort address, HttpServerOptions options,
+      Forwarder forwarder) {
+    HttpServer server = vertx.createHttpServer(options
+        .setHost(address.bindHost()).setPort(address.port()))
+        .requestHandler(request -> handle(request, forwarder));
+    servers.add(server);
+    return server.listen();
+  }
+
+  private void handle(HttpServerRequest request, Forwarder forwarder) {
+    String host = hostOf(request);
+    Route route = host == null ? null : node.table().snapshot().route(host, domain);
+    if (route == null) {
+      var delta = counter.of(null, null);
+      delta.request();
+      delta.fail();
+      request.response().setStatusCode(404).putHeader("content-type", "text/plain; charset=utf-8")
+          .end(host == null ? "the request has no Host header to route by\n"
+              : "no upstream matches host " + host + "\n");
+      return;
+    }
+    Exchange exchange = new Exchange(route, request.remoteAddress().hostAddress(), counter);
+    HttpServerResponse response = request.response();
+    response.endHandler(v -> exchange.finish(true));
+    response.closeHandler(v -> exchange.finish(response.getStatusCode() == 101));
+    forwarder.forward(request, exchange);
+  }
+
+  private static String hostOf(HttpServerRequest request) {
+    HostAndPort authority = request.authority();
+    if (authority == null || authority.host().isEmpty()) {
+      return null;
+    }
+    String host = authority.host().toLowerCase(Locale.ROOT);
+    return host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+  }
+
+  @Override
+  public Future<?> stop() {
+    List<Future<Void>> closing = new ArrayList<>();
+    for (HttpServer server : servers) {
+      closing.add(server.shutdown(node.drainSeconds(), TimeUnit.SECONDS));
+    }
+    return Future.join(closing).onComplete(ar -> counter.stop());
+  }
+}

@@ -1,0 +1,165 @@
+package dev.ferry.http;
+
+import dev.ferry.balance.BackendChooser;
+import dev.ferry.table.Backend;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.httpproxy.Body;
+import io.vertx.httpproxy.HttpProxy;
+import io.vertx.httpproxy.ProxyContext;
+import io.vertx.httpproxy.ProxyInterceptor;
+import io.vertx.httpproxy.ProxyOptions;
+import io.vertx.httpproxy.ProxyRequest;
+import io.vertx.httpproxy.ProxyResponse;
+import java.net.ConnectException;
+import java.util.logging.Logger;
+
+/**
+ * Forwards with {@code vertx-http-proxy}: it copies the request without hop-by-hop headers,
+ * streams both bodies and passes WebSocket upgrades through. Ferry adds the backend choice with
+ * its retry, the forwarded headers and the byte counts.
+ */
+final class ProxyForwarder implements Forwarder, ProxyInterceptor {
+
+  private static final Logger log = Logger.getLogger(ProxyForwarder.class.getName());
+  private static final String EXCHANGE = "ferry.exchange";
+
+  private final HttpProxy proxy;
+  private final BackendChooser chooser;
+  private final SchemeProbe schemes;
+  private final boolean tls;
+  private Exchange handoff;
+
+  ProxyForwarder(HttpClient client, BackendChooser chooser, SchemeProbe schemes, boolean tls) {
+    this.chooser = chooser;
+    this.schemes = schemes;
+    this.tls = tls;
+    this.proxy = HttpProxy.reverseProxy(new ProxyOptions(), client);
+    proxy.addInterceptor(this, true);
+    proxy.origin(this::connect);
+  }
+
+  @Override
+  public void forward(HttpServerRequest request, Exchange exchange) {
+    // The proxy calls handleProxyRequest before handle returns, on this event loop.
+    handoff = exchange;
+    proxy.handle(request);
+    handoff = null;
+  }
+
+  @Override
+  public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
+    Exchange exchange = handoff;
+    context.set(EXCHANGE, exchange);
+    ProxyRequest request = context.request();
+    HttpServerRequest original = request.proxiedRequest();
+    addForwardedHeaders(request, original, exchange.clientIp);
+    request.setBody(countedBody(request.getBody(), exchange::received));
+    return context.sendRequest().recover(err -> {
+      String reason = reasonFor(exchange, err);
+      exchange.failed(reason);
+      ProxyResponse answer = request.release().response().setStatusCode(502);
+      answer.putHeader("content-type", "text/plain; charset=utf-8");
+      return Future.succeededFuture(answer.setBody(Body.body(Buffer.buffer(reason + "\n"))));
+    });
+  }
+
+  @Override
+  public Future<Void> handleProxyResponse(ProxyContext context) {
+    ProxyResponse response = context.response();
+    if (response.proxiedResponse() == null) {
+      // Ferry's own answer: send it as it is, past the WebSocket path that expects a backend.
+      return response.send();
+    }
+    Exchange exchange = context.get(EXCHANGE, Exchange.class);
+    response.setBody(countedBody(response.getBody(), exchange::sent));
+    return context.sendResponse();
+  }
+
+  private void addForwardedHeaders(ProxyRequest request, HttpServerRequest original,
+      String clientIp) {
+    String prior = original.getHeader("x-forwarded-for");
+    request.putHeader("x-forwarded-for", prior == null ? clientIp : prior + ", " + clientIp);
+    request.putHeader("x-forwarded-proto", tls ? "https" : "http");
+    HostAndPort authority = original.authority();
+    if (authority != null) {
+      request.putHeader("x-forwarded-host", authority.toString());
+      request.setAuthority(authority);
+    }
+  }
+
+  private static Body countedBody(Body body, java.util.function.LongConsumer counter) {
+    if (body == null) {
+      return null;
+    }
+    return Body.body(new CountingStream(body.stream(), counter), body.length(), body.mediaType());
+  }
+
+  private Future<HttpClientRequest> connect(ProxyContext context) {
+    Exchange exchange = context.get(EXCHANGE, Exchange.class);
+    Backend backend = exchange.route.pinned() != null ? exchange.route.pinned()
+        : chooser.choose(exchange.route.upstream(), exchange.clientIp, exchange.tried());
+    if (backend == null) {
+      return Future.failedFuture(new NoBackend(exchange.tried() == null
+          ? "upstream " + exchange.upstreamName() + " has no backend that takes new clients"
+          : "every backend of upstream " + exchange.upstreamName() + " refused the connection"));
+    }
+    HttpServerRequest original = context.request().proxiedRequest();
+    return schemes.schemeOf(exchange.upstreamName(), backend)
+        .compose(scheme -> context.client().request(new RequestOptions()
+            .setServer(SocketAddress.inetSocketAddress(backend.port(), backend.ip()))
+            .setSsl(scheme.equals("https"))))
+        .map(request -> {
+          exchange.connectedTo(backend);
+          if (original.authority() != null) {
+            request.authority(original.authority());
+          }
+          return request;
+        })
+        .recover(err -> {
+          if (!isRefusal(err)) {
+            return Future.failedFuture(err);
+          }
+          log.fine(() -> "Backend " + backend.id() + " of upstream " + exchange.upstreamName()
+              + " refused the connection: " + err.getMessage());
+          exchange.refusedBy(backend);
+          if (exchange.route.pinned() != null) {
+            return Future.failedFuture(new NoBackend("backend " + backend.id() + " of upstream "
+                + exchange.upstreamName() + " refused the connection"));
+          }
+          return connect(context);
+        });
+  }
+
+  private static boolean isRefusal(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String reasonFor(Exchange exchange, Throwable err) {
+    if (err instanceof NoBackend) {
+      return err.getMessage();
+    }
+    Backend backend = exchange.backend();
+    String who = backend == null ? "upstream " + exchange.upstreamName()
+        : "backend " + backend.id() + " of upstream " + exchange.upstreamName();
+    return who + " did not answer: " + (err.getMessage() == null ? err : err.getMessage());
+  }
+
+  /** No backend could take the request; the message says why. */
+  private static final class NoBackend extends RuntimeException {
+    NoBackend(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

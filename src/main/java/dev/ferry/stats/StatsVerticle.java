@@ -1,0 +1,144 @@
+package dev.ferry.stats;
+
+import dev.ferry.config.Durations;
+import dev.ferry.config.FerryConfig;
+import dev.ferry.table.Backend;
+import dev.ferry.table.RoutingTable;
+import dev.ferry.table.Upstream;
+import dev.ferry.table.UpstreamTable;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * All traffic counters of this node. The proxy verticles send it batched deltas; the admin API
+ * asks it for the numbers. A backend's counters exist while the backend is in the table, and
+ * after it left until its last client has gone.
+ */
+public final class StatsVerticle extends VerticleBase {
+
+  public static final String DELTAS = "ferry.stats.deltas";
+  public static final String QUERY = "ferry.stats.query";
+  public static final String LISTENER = "ferry.stats.listener";
+
+  private final FerryConfig config;
+  private final UpstreamTable table;
+  private final Counters global = new Counters();
+  private final Map<String, Map<String, Counters>> backends = new TreeMap<>();
+  private final Map<String, Listener> listeners = new TreeMap<>();
+
+  private static final class Listener {
+    final Counters counters = new Counters();
+    int servingInstances;
+    long servingSince;
+  }
+
+  public StatsVerticle(FerryConfig config, UpstreamTable table) {
+    this.config = config;
+    this.table = table;
+  }
+
+  @Override
+  public Future<?> start() {
+    vertx.setPeriodic(1000, t -> tick());
+    Future<Void> deltas = vertx.eventBus().<JsonArray>localConsumer(DELTAS,
+        msg -> msg.body().forEach(d -> add((JsonObject) d))).completion();
+    Future<Void> queries = vertx.eventBus().<JsonObject>localConsumer(QUERY,
+        msg -> msg.reply(answer(msg.body()))).completion();
+    Future<Void> listenerEvents = vertx.eventBus().<JsonObject>localConsumer(LISTENER,
+        msg -> listenerEvent(msg.body())).completion();
+    return Future.all(deltas, queries, listenerEvents);
+  }
+
+  private void add(JsonObject delta) {
+    global.add(delta);
+    String upstream = delta.getString("u");
+    String backend = delta.getString("b");
+    if (upstream != null && backend != null) {
+      backends.computeIfAbsent(upstream, k -> new TreeMap<>())
+          .computeIfAbsent(backend, k -> new Counters()).add(delta);
+    }
+    String listen = delta.getString("l");
+    if (listen != null) {
+      listeners.computeIfAbsent(listen, k -> new Listener()).counters.add(delta);
+    }
+  }
+
+  private void listenerEvent(JsonObject event) {
+    Listener l = listeners.computeIfAbsent(event.getString("listen"), k -> new Listener());
+    if (event.getBoolean("serving")) {
+      if (l.servingInstances++ == 0) {
+        l.servingSince = System.currentTimeMillis();
+      }
+    } else {
+      l.servingInstances = Math.max(0, l.servingInstances - 1);
+    }
+  }
+
+  private void tick() {
+    long now = System.currentTimeMillis();
+    RoutingTable snapshot = table.snapshot();
+    for (Upstream u : snapshot.upstreams()) {
+      Map<String, Counters> own = backends.computeIfAbsent(u.name(), k -> new TreeMap<>());
+      for (Backend b : u.backends()) {
+        own.computeIfAbsent(b.id(), k -> new Counters());
+      }
+    }
+    global.sample(now);
+    for (Iterator<Map.Entry<String, Map<String, Counters>>> it = backends.entrySet().iterator();
+        it.hasNext(); ) {
+      Map.Entry<String, Map<String, Counters>> entry = it.next();
+      Upstream u = snapshot.upstream(entry.getKey());
+      entry.getValue().entrySet().removeIf(e ->
+          e.getValue().active <= 0 && (u == null || u.backend(e.getKey()) == null));
+      entry.getValue().values().forEach(c -> c.sample(now));
+      if (entry.getValue().isEmpty()) {
+        it.remove();
+      }
+    }
+    listeners.entrySet().removeIf(e -> e.getValue().servingInstances == 0
+        && e.getValue().counters.active <= 0
+        && snapshot.byPort(Integer.parseInt(e.getKey().substring(1))) == null);
+    listeners.values().forEach(l -> l.counters.sample(now));
+  }
+
+  private JsonObject answer(JsonObject query) {
+    String upstream = query == null ? null : query.getString("upstream");
+    String backend = query == null ? null : query.getString("backend");
+    if (upstream != null) {
+      Map<String, Counters> own = backends.getOrDefault(upstream, Map.of());
+      if (backend != null) {
+        Counters c = own.get(backend);
+        return c == null ? new JsonObject() : c.backendJson();
+      }
+      return backendsJson(own);
+    }
+    JsonObject perUpstream = new JsonObject();
+    backends.forEach((name, own) -> perUpstream.put(name, backendsJson(own)));
+    JsonObject tcpd = new JsonObject();
+    listeners.forEach((listen, l) -> tcpd.put(listen, new JsonObject()
+        .put("active_clients", l.counters.active)
+        .put("listen", listen)
+        .put("serving", l.servingInstances > 0)
+        .put("uptime", l.servingInstances > 0
+            ? Durations.format(Duration.ofMillis(System.currentTimeMillis() - l.servingSince))
+            : "0s")));
+    return new JsonObject()
+        .put("counter", new JsonObject().put("global", global.globalJson())
+            .put("upstream", perUpstream))
+        .put("httpd", config.listenAddr().toString())
+        .put("httpdTLS", config.tlsListenAddr() == null ? "" : config.tlsListenAddr().toString())
+        .put("tcpd", tcpd);
+  }
+
+  private static JsonObject backendsJson(Map<String, Counters> own) {
+    JsonObject out = new JsonObject();
+    own.forEach((id, c) -> out.put(id, c.backendJson()));
+    return out;
+  }
+}

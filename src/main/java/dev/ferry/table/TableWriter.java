@@ -1,0 +1,202 @@
+package dev.ferry.table;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.vertx.core.Future;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Every write to the upstream table. Each one reads the cluster map, checks the change against
+ * every upstream and writes it, all under one cluster-wide lock, so two nodes never accept
+ * changes that conflict with each other.
+ */
+public final class TableWriter {
+
+  private static final String LOCK = "table";
+  private static final String REVISION = "revision";
+
+  private final UpstreamTable table;
+  private final IMap<String, Long> meta;
+  private final Supplier<Map<Integer, String>> reservedPorts;
+
+  /** {@code reservedPorts} maps each port the cluster's nodes use themselves to what uses it. */
+  public TableWriter(UpstreamTable table, HazelcastInstance hazelcast,
+      Supplier<Map<Integer, String>> reservedPorts) {
+    this.table = table;
+    this.meta = hazelcast.getMap(UpstreamTable.META);
+    this.reservedPorts = reservedPorts;
+  }
+
+  /** Adds or updates the upstream and one of its backends. */
+  public Future<Change> put(UpstreamEdit edit, Backend backend) {
+    return locked(() -> {
+      Map<String, Upstream> all = readAll();
+      Upstream existing = all.get(edit.name());
+      checkName(edit.name(), all);
+      String alias = edit.alias() != null ? edit.alias() : existing != null ? existing.alias() : "";
+      checkAlias(edit.name(), alias, all);
+      String listen = listenFor(edit, existing, all);
+      boolean sticky = edit.sticky() != null ? edit.sticky()
+          : existing == null || existing.sticky();
+      long revision = nextRevision(existing);
+      Upstream updated;
+      if (existing == null) {
+        updated = new Upstream(edit.name(), alias, listen, sticky, java.util.List.of(backend),
+            revision);
+      } else {
+        Backend kept = keepDetectedScheme(existing.backend(backend.id()), backend);
+        updated = existing.withSettings(alias, sticky, revision).withBackend(kept, revision);
+      }
+      table.map().set(updated.name(), updated.toStored());
+      return new Change(updated.name(), revision, false);
+    });
+  }
+
+  /** Removes one backend; the upstream goes with its last backend. */
+  public Future<Change> remove(String name, String backendId) {
+    return locked(() -> {
+      String stored = table.map().get(name);
+      if (stored == null) {
+        throw new TableException(404, "no upstream named " + name);
+      }
+      Upstream existing = Upstream.fromStored(stored);
+      if (existing.backend(backendId) == null) {
+        throw new TableException(404, "upstream " + name + " has no backend " + backendId);
+      }
+      if (existing.backends().size() == 1) {
+        table.map().remove(name);
+        return new Change(name, existing.revision(), true);
+      }
+      long revision = nextRevision(existing);
+      table.map().set(name, existing.withoutBackend(backendId, revision).toStored());
+      return new Change(name, revision, false);
+    });
+  }
+
+  /**
+   * Records the scheme the proxy found a backend to speak, unless the backend changed since it
+   * was probed. Answers null when nothing was written.
+   */
+  public Future<Change> recordScheme(String name, Backend probed, String scheme) {
+    return locked(() -> {
+      String stored = table.map().get(name);
+      Upstream existing = stored == null ? null : Upstream.fromStored(stored);
+      Backend current = existing == null ? null : existing.backend(probed.id());
+      if (current == null || !current.scheme().isEmpty() || !current.sameAddress(probed)) {
+        return null;
+      }
+      long revision = nextRevision(existing);
+      table.map().set(name, existing.withBackend(current.withScheme(scheme), revision).toStored());
+      return new Change(name, revision, false);
+    });
+  }
+
+  /** Writes upstreams read back from a state file into an empty cluster map. */
+  public Future<Integer> restore(Iterable<Upstream> upstreams) {
+    return locked(() -> {
+      if (!table.map().isEmpty()) {
+        return 0;
+      }
+      int count = 0;
+      long highest = 0;
+      for (Upstream u : upstreams) {
+        table.map().set(u.name(), u.toStored());
+        highest = Math.max(highest, u.revision());
+        count++;
+      }
+      Long current = meta.get(REVISION);
+      meta.set(REVISION, Math.max(highest, current == null ? 0 : current));
+      return count;
+    });
+  }
+
+  private <T> Future<T> locked(Callable<T> body) {
+    return table.vertx().executeBlocking(() -> {
+      if (!meta.tryLock(LOCK, 5, TimeUnit.SECONDS, 30, TimeUnit.SECONDS)) {
+        throw new TableException(503, "the upstream table is busy; try again");
+      }
+      try {
+        return body.call();
+      } finally {
+        meta.unlock(LOCK);
+      }
+    }, false);
+  }
+
+  private Map<String, Upstream> readAll() {
+    Map<String, Upstream> all = new HashMap<>();
+    for (String stored : table.map().values()) {
+      Upstream u = Upstream.fromStored(stored);
+      all.put(u.name(), u);
+    }
+    return all;
+  }
+
+  private long nextRevision(Upstream existing) {
+    Long current = meta.get(REVISION);
+    long next = Math.max(current == null ? 0 : current,
+        existing == null ? 0 : existing.revision()) + 1;
+    meta.set(REVISION, next);
+    return next;
+  }
+
+  private static void checkName(String name, Map<String, Upstream> all) {
+    for (Upstream other : all.values()) {
+      if (!other.name().equals(name) && other.name().equalsIgnoreCase(name)) {
+        throw new TableException(409, "upstream name " + name
+            + " differs only in case from upstream " + other.name()
+            + "; host names cannot tell them apart");
+      }
+    }
+  }
+
+  private static void checkAlias(String name, String alias, Map<String, Upstream> all) {
+    if (alias.isEmpty()) {
+      return;
+    }
+    for (Upstream other : all.values()) {
+      if (!other.name().equals(name) && other.alias().equals(alias)) {
+        throw new TableException(409, "alias " + alias + " is already used by upstream "
+            + other.name());
+      }
+    }
+  }
+
+  private String listenFor(UpstreamEdit edit, Upstream existing, Map<String, Upstream> all) {
+    if (existing != null) {
+      if (edit.listen() != null && !edit.listen().equals(existing.listen())) {
+        throw new TableException(409, "upstream " + existing.name() + " listens on "
+            + (existing.listen().isEmpty() ? "no port" : existing.listen())
+            + " and its listen port cannot change; remove the upstream to move it");
+      }
+      return existing.listen();
+    }
+    String listen = edit.listen() == null ? "" : edit.listen();
+    if (listen.isEmpty()) {
+      return listen;
+    }
+    int port = Integer.parseInt(listen.substring(1));
+    String user = reservedPorts.get().get(port);
+    if (user != null) {
+      throw new TableException(409, "port " + port + " is used by " + user);
+    }
+    for (Upstream other : all.values()) {
+      if (other.listenPort() == port) {
+        throw new TableException(409, "port " + port + " is already the listener of upstream "
+            + other.name());
+      }
+    }
+    return listen;
+  }
+
+  private static Backend keepDetectedScheme(Backend old, Backend incoming) {
+    if (old != null && incoming.scheme().isEmpty() && old.sameAddress(incoming)) {
+      return incoming.withScheme(old.scheme());
+    }
+    return incoming;
+  }
+}

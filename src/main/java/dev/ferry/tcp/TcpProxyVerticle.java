@@ -1,0 +1,242 @@
+package dev.ferry.tcp;
+
+import dev.ferry.FerryNode;
+import dev.ferry.balance.BackendChooser;
+import dev.ferry.stats.StatsVerticle;
+import dev.ferry.stats.TrafficCounter;
+import dev.ferry.table.Backend;
+import dev.ferry.table.RoutingTable;
+import dev.ferry.table.Upstream;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import java.net.ConnectException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The TCP listeners of the upstreams that have a {@code listen} port: opened when such an
+ * upstream appears, closed with their clients when it goes. Bytes are piped unchanged, with
+ * back-pressure, to a backend chosen as for HTTP. One instance per event loop; Vert.x shares each
+ * port among them.
+ */
+public final class TcpProxyVerticle extends VerticleBase {
+
+  private static final Logger log = Logger.getLogger(TcpProxyVerticle.class.getName());
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private final FerryNode node;
+  private final boolean reporting;
+  private final Map<Integer, Listener> listeners = new HashMap<>();
+  private TrafficCounter counter;
+  private BackendChooser chooser;
+  private NetClient client;
+
+  private static final class Listener {
+    final String upstream;
+    final String listen;
+    final Set<NetSocket> clients = new HashSet<>();
+    NetServer server;
+    boolean serving;
+    boolean closed;
+
+    Listener(String upstream, String listen) {
+      this.upstream = upstream;
+      this.listen = listen;
+    }
+  }
+
+  /** {@code reporting}: this instance writes the log lines that all instances share. */
+  public TcpProxyVerticle(FerryNode node, boolean reporting) {
+    this.node = node;
+    this.reporting = reporting;
+  }
+
+  @Override
+  public Future<?> start() {
+    counter = new TrafficCounter(vertx);
+    counter.start();
+    chooser = new BackendChooser(node.sessions());
+    client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(5000));
+    Future<Void> following = vertx.eventBus()
+        .localConsumer(FerryNode.TABLE_CHANGED, msg -> sync()).completion();
+    return following.onSuccess(v -> sync());
+  }
+
+  private void sync() {
+    RoutingTable table = node.table().snapshot();
+    for (Listener l : new ArrayList<>(listeners.values())) {
+      Upstream u = table.byPort(port(l));
+      if (u == null || !u.name().equals(l.upstream)) {
+        close(l);
+      }
+    }
+    table.listeners().forEach((port, upstream) -> {
+      if (!listeners.containsKey(port)) {
+        open(port, upstream);
+      }
+    });
+    chooser.retainOnly(name -> table.upstream(name) != null);
+  }
+
+  private static int port(Listener l) {
+    return Integer.parseInt(l.listen.substring(1));
+  }
+
+  private void open(int port, Upstream upstream) {
+    Listener l = new Listener(upstream.name(), upstream.listen());
+    listeners.put(port, l);
+    String host = node.config().listenAddr().bindHost();
+    l.server = vertx.createNetServer(new NetServerOptions().setHost(host).setPort(port))
+        .connectHandler(socket -> accept(l, socket));
+    l.server.listen().onComplete(ar -> {
+      if (ar.failed()) {
+        if (reporting) {
+          log.warning("Cannot open TCP listener " + l.listen + " of upstream " + l.upstream
+              + ": " + ar.cause().getMessage());
+        }
+        listeners.remove(port, l);
+        return;
+      }
+      if (l.closed) {
+        l.server.close();
+        return;
+      }
+      l.serving = true;
+      report(l, true);
+      if (reporting) {
+        log.info("TCP listener " + host + l.listen + " of upstream " + l.upstream + " opened");
+      }
+    });
+  }
+
+  private void close(Listener l) {
+    l.closed = true;
+    listeners.remove(port(l), l);
+    if (l.server != null) {
+      l.server.close();
+    }
+    for (NetSocket socket : new ArrayList<>(l.clients)) {
+      socket.close();
+    }
+    if (l.serving) {
+      l.serving = false;
+      report(l, false);
+      if (reporting) {
+        log.info("TCP listener " + l.listen + " of upstream " + l.upstream + " closed");
+      }
+    }
+  }
+
+  private void report(Listener l, boolean serving) {
+    vertx.eventBus().send(StatsVerticle.LISTENER,
+        new JsonObject().put("listen", l.listen).put("serving", serving), LOCAL);
+  }
+
+  private void accept(Listener l, NetSocket source) {
+    Upstream upstream = node.table().snapshot().byPort(port(l));
+    if (upstream == null || l.closed) {
+      source.close();
+      return;
+    }
+    source.pause();
+    l.clients.add(source);
+    source.closeHandler(v -> l.clients.remove(source));
+    connect(l, upstream, source, null);
+  }
+
+  private void connect(Listener l, Upstream upstream, NetSocket source, List<String> tried) {
+    String clientIp = source.remoteAddress().hostAddress();
+    Backend backend = chooser.choose(upstream, clientIp, tried);
+    if (backend == null) {
+      var delta = counter.of(upstream.name(), null, l.listen);
+      delta.request();
+      delta.fail();
+      source.close();
+      return;
+    }
+    client.connect(backend.port(), backend.ip()).onComplete(ar -> {
+      if (ar.succeeded()) {
+        pipe(l, upstream, backend, source, ar.result());
+      } else if (ar.cause() instanceof ConnectException && !l.closed) {
+        List<String> refused = tried == null ? new ArrayList<>() : tried;
+        refused.add(backend.id());
+        connect(l, upstream, source, refused);
+      } else {
+        var delta = counter.of(upstream.name(), backend.id(), l.listen);
+        delta.request();
+        delta.fail();
+        source.close();
+      }
+    });
+  }
+
+  private void pipe(Listener l, Upstream upstream, Backend backend, NetSocket source,
+      NetSocket target) {
+    if (!l.clients.contains(source)) {
+      target.close();
+      return;
+    }
+    String name = upstream.name();
+    String id = backend.id();
+    var opened = counter.of(name, id, l.listen);
+    opened.request();
+    opened.clientOpened();
+    boolean[] done = new boolean[1];
+    Runnable finish = () -> {
+      if (!done[0]) {
+        done[0] = true;
+        counter.of(name, id, l.listen).clientClosed();
+        source.close();
+        target.close();
+      }
+    };
+    forward(source, target, n -> counter.of(name, id, l.listen).received(n));
+    forward(target, source, n -> counter.of(name, id, l.listen).sent(n));
+    source.closeHandler(v -> {
+      l.clients.remove(source);
+      finish.run();
+    });
+    target.closeHandler(v -> finish.run());
+    source.exceptionHandler(err -> finish.run());
+    target.exceptionHandler(err -> finish.run());
+    source.resume();
+  }
+
+  /** Copies {@code from} to {@code to}, pausing the reader while the writer's queue is full. */
+  private static void forward(NetSocket from, NetSocket to, java.util.function.LongConsumer count) {
+    from.handler(buffer -> {
+      count.accept(buffer.length());
+      to.write(buffer);
+      if (to.writeQueueFull()) {
+        from.pause();
+        to.drainHandler(v -> from.resume());
+      }
+    });
+    from.endHandler(v -> to.end());
+  }
+
+  @Override
+  public Future<?> stop() {
+    List<Future<Void>> closing = new ArrayList<>();
+    for (Listener l : new ArrayList<>(listeners.values())) {
+      l.closed = true;
+      if (l.server != null) {
+        closing.add(l.server.shutdown(node.drainSeconds(), TimeUnit.SECONDS));
+      }
+    }
+    return Future.join(closing).onComplete(ar -> counter.stop());
+  }
+}
