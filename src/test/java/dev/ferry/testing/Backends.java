@@ -1,0 +1,61 @@
+package dev.ferry.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServer;
+import java.util.concurrent.TimeUnit;
+
+/** Real backends on loopback for the proxy to forward to. */
+public final class Backends {
+
+  private Backends() {
+  }
+
+  /**
+   * An HTTP server that answers every request with JSON naming itself and echoing what it
+   * received: method, path, headers and the body's length.
+   */
+  public static HttpServer named(Vertx vertx, String name, int port) {
+    HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1"))
+        .requestHandler(req -> req.body().onSuccess(body -> {
+          JsonObject headers = new JsonObject();
+          req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
+          req.response().putHeader("content-type", "application/json").end(new JsonObject()
+              .put("backend", name)
+              .put("method", req.method().name())
+              .put("path", req.uri())
+              .put("headers", headers)
+              .put("bodyLength", body.length())
+              .encode());
+        }));
+    await(server.listen(port));
+    return server;
+  }
+
+  /** A TCP server that sends back every byte it receives. */
+  public static NetServer echo(Vertx vertx, int port) {
+    NetServer server = vertx.createNetServer()
+        .connectHandler(socket -> socket.handler(socket::write));
+    await(server.listen(port, "127.0.0.1"));
+    return server;
+  }
+
+  public static <T> T await(io.vertx.core.Future<T> future) {
+    try {
+      return future.await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static Buffer bytes(int size) {
+    byte[] data = new byte[size];
+    for (int i = 0; i < size; i++) {
+      data[i] = (byte) (i * 31 + (i >> 8));
+    }
+    return Buffer.buffer(data);
+  }
+}
