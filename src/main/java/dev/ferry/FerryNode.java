@@ -10,6 +10,7 @@ import dev.ferry.http.HttpProxyVerticle;
 import dev.ferry.http.SchemeProbe;
 import dev.ferry.session.SessionStore;
 import dev.ferry.stats.StatsVerticle;
+import dev.ferry.table.StateFile;
 import dev.ferry.table.TableWriter;
 import dev.ferry.table.UpstreamTable;
 import dev.ferry.tcp.TcpProxyVerticle;
@@ -21,6 +22,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -39,7 +41,7 @@ public final class FerryNode {
   /** How long a stopping node lets requests and connections in flight finish. */
   public static final int DRAIN_SECONDS = 10;
   /** How often a node compares its snapshot with the cluster map. */
-  static final long RECONCILE_MILLIS = 30_000;
+  static final long RECONCILE_MILLIS = 10_000;
 
   private static final Logger log = Logger.getLogger(FerryNode.class.getName());
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
@@ -54,6 +56,7 @@ public final class FerryNode {
   private final SchemeProbe schemes;
   private final ChangeConfirmations confirmations;
   private final ClusterMembers members;
+  private final StateFile stateFile;
   private final List<String> proxyDeployments = Collections.synchronizedList(new ArrayList<>());
   private volatile boolean ready;
 
@@ -70,6 +73,8 @@ public final class FerryNode {
     this.sessions = new SessionStore(vertx, hazelcast, config.sessionTimeout());
     this.schemes = new SchemeProbe(vertx, writer);
     this.confirmations = new ChangeConfirmations(vertx, cluster, table);
+    this.stateFile = config.stateFile().isEmpty() ? null
+        : new StateFile(vertx, Path.of(config.stateFile()), table);
   }
 
   /** Joins the cluster and starts serving; call it from a thread that is not Vert.x's. */
@@ -95,11 +100,15 @@ public final class FerryNode {
     table.onChange(snapshot -> {
       sessions.retain(snapshot);
       vertx.eventBus().publish(TABLE_CHANGED, null, LOCAL);
+      if (stateFile != null) {
+        stateFile.changed();
+      }
     });
     int loops = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE / 2;
     AtomicInteger tcpInstance = new AtomicInteger();
     return Future.all(table.start(), sessions.start(), confirmations.start(), members.register())
-        .compose(v -> vertx.deployVerticle(new StatsVerticle(config, table)))
+        .compose(v -> restoreIfFirst())
+        .compose(v -> vertx.deployVerticle(new StatsVerticle(config, table, nodeId())))
         .compose(v -> vertx.deployVerticle(() -> new HttpProxyVerticle(this),
             new DeploymentOptions().setInstances(loops)))
         .onSuccess(proxyDeployments::add)
@@ -116,6 +125,30 @@ public final class FerryNode {
               + config.listenAddr() + ", admin on " + config.adminListenAddr() + ", "
               + table.snapshot().size() + " upstreams, " + cluster.getNodes().size()
               + " nodes in cluster " + config.clusterName());
+        })
+        .mapEmpty();
+  }
+
+  /**
+   * The first node of an empty cluster loads the table from its state file, so that a cluster
+   * restarted as a whole keeps its upstreams. A node joining a running cluster takes the
+   * cluster's table instead: its file may be older.
+   */
+  private Future<Void> restoreIfFirst() {
+    if (stateFile == null) {
+      return Future.succeededFuture();
+    }
+    if (cluster.getNodes().size() > 1 || table.snapshot().size() > 0) {
+      stateFile.changed();
+      return Future.succeededFuture();
+    }
+    return stateFile.read()
+        .compose(writer::restore)
+        .compose(count -> table.reconcile().map(count))
+        .onSuccess(count -> {
+          if (count > 0) {
+            log.info("Restored " + count + " upstreams from state file " + config.stateFile());
+          }
         })
         .mapEmpty();
   }
@@ -174,6 +207,10 @@ public final class FerryNode {
 
   public ClusterMembers members() {
     return members;
+  }
+
+  public io.vertx.core.spi.cluster.ClusterManager clusterManager() {
+    return cluster;
   }
 
   public String nodeId() {

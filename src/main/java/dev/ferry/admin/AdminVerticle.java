@@ -1,6 +1,7 @@
 package dev.ferry.admin;
 
 import dev.ferry.FerryNode;
+import dev.ferry.stats.ClusterStats;
 import dev.ferry.stats.StatsVerticle;
 import dev.ferry.table.Change;
 import dev.ferry.table.TableException;
@@ -70,7 +71,7 @@ public final class AdminVerticle extends VerticleBase {
         + BODY_LIMIT + " bytes"));
     router.errorHandler(500, this::internalError);
 
-    server = vertx.createHttpServer(new HttpServerOptions()
+    server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false)
         .setHost(node.config().adminListenAddr().bindHost())
         .setPort(node.config().adminListenAddr().port()))
         .requestHandler(router);
@@ -185,6 +186,17 @@ public final class AdminVerticle extends VerticleBase {
   }
 
   private void stats(RoutingContext ctx, String upstream, String backend) {
+    String scope = ctx.request().getParam("scope");
+    if (scope != null && !scope.equals("node") && !scope.equals("cluster")) {
+      error(ctx, 400, "scope must be node or cluster, not " + scope);
+      return;
+    }
+    if ("cluster".equals(scope) && upstream == null) {
+      ClusterStats.gather(vertx, node.clusterManager(), CONFIRM_MILLIS)
+          .onSuccess(all -> json(ctx, 200, all))
+          .onFailure(ctx::fail);
+      return;
+    }
     JsonObject query = new JsonObject().put("upstream", upstream).put("backend", backend);
     vertx.eventBus().<JsonObject>request(StatsVerticle.QUERY, query,
             new DeliveryOptions().setLocalOnly(true).setSendTimeout(5000))

@@ -61,7 +61,8 @@ public final class HttpProxyVerticle extends VerticleBase {
 
   private Future<HttpServer> listen(HostPort address, HttpServerOptions options,
       Forwarder forwarder) {
-    HttpServer server = vertx.createHttpServer(options
+    // Clients that ask to upgrade to cleartext HTTP/2 stay on HTTP/1.1, as with nginx.
+    HttpServer server = vertx.createHttpServer(options.setHttp2ClearTextEnabled(false)
         .setHost(address.bindHost()).setPort(address.port()))
         .requestHandler(request -> handle(request, forwarder));
     servers.add(server);

@@ -25,9 +25,12 @@ public final class StatsVerticle extends VerticleBase {
   public static final String DELTAS = "ferry.stats.deltas";
   public static final String QUERY = "ferry.stats.query";
   public static final String LISTENER = "ferry.stats.listener";
+  /** Followed by a node id: that node's counters, asked for by any node of the cluster. */
+  public static final String NODE_QUERY = "ferry.stats.node.";
 
   private final FerryConfig config;
   private final UpstreamTable table;
+  private final String nodeId;
   private final Counters global = new Counters();
   private final Map<String, Map<String, Counters>> backends = new TreeMap<>();
   private final Map<String, Listener> listeners = new TreeMap<>();
@@ -38,9 +41,10 @@ public final class StatsVerticle extends VerticleBase {
     long servingSince;
   }
 
-  public StatsVerticle(FerryConfig config, UpstreamTable table) {
+  public StatsVerticle(FerryConfig config, UpstreamTable table, String nodeId) {
     this.config = config;
     this.table = table;
+    this.nodeId = nodeId;
   }
 
   @Override
@@ -50,9 +54,11 @@ public final class StatsVerticle extends VerticleBase {
         msg -> msg.body().forEach(d -> add((JsonObject) d))).completion();
     Future<Void> queries = vertx.eventBus().<JsonObject>localConsumer(QUERY,
         msg -> msg.reply(answer(msg.body()))).completion();
+    Future<Void> remoteQueries = vertx.eventBus().<JsonObject>consumer(NODE_QUERY + nodeId,
+        msg -> msg.reply(answer(msg.body()))).completion();
     Future<Void> listenerEvents = vertx.eventBus().<JsonObject>localConsumer(LISTENER,
         msg -> listenerEvent(msg.body())).completion();
-    return Future.all(deltas, queries, listenerEvents);
+    return Future.all(deltas, queries, remoteQueries, listenerEvents);
   }
 
   private void add(JsonObject delta) {
