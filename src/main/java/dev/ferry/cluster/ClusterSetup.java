@@ -60,7 +60,8 @@ public final class ClusterSetup {
       withPorts(member, ferry.clusterPort()).forEach(tcp::addMember);
     }
 
-    for (String map : new String[] {"ferry.upstreams", "ferry.sessions", "ferry.meta"}) {
+    for (String map : new String[] {"ferry.upstreams", "ferry.sessions", "ferry.meta",
+        "ferry.claims", "ferry.members"}) {
       MapConfig mapConfig = hz.getMapConfig(map);
       mapConfig.setBackupCount(Math.max(1, mapConfig.getBackupCount()));
     }

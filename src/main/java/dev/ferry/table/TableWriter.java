@@ -3,25 +3,27 @@ package dev.ferry.table;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.vertx.core.Future;
-import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Every write to the upstream table. Each one reads the cluster map, checks the change against
- * every upstream and writes it, all under one cluster-wide lock, so two nodes never accept
- * changes that conflict with each other.
+ * Every write to the upstream table. Each one checks the change against the claims of the other
+ * upstreams and writes it, all under one cluster-wide lock, so two nodes never accept changes
+ * that conflict with each other.
  */
 public final class TableWriter {
 
+  /** The key locked around every write; its value is the highest revision written. */
   private static final String LOCK = "table";
-  private static final String REVISION = "revision";
+  private static final String REVISION = LOCK;
 
   private final UpstreamTable table;
   private final IMap<String, Long> meta;
   private final Supplier<Map<Integer, String>> reservedPorts;
+  private final ClaimIndex index;
 
   /** {@code reservedPorts} maps each port the cluster's nodes use themselves to what uses it. */
   public TableWriter(UpstreamTable table, HazelcastInstance hazelcast,
@@ -29,29 +31,28 @@ public final class TableWriter {
     this.table = table;
     this.meta = hazelcast.getMap(UpstreamTable.META);
     this.reservedPorts = reservedPorts;
+    this.index = new ClaimIndex(hazelcast);
   }
 
   /** Adds or updates the upstream and one of its backends. */
   public Future<Change> put(UpstreamEdit edit, Backend backend) {
     return locked(() -> {
-      Map<String, Upstream> all = readAll();
-      Upstream existing = all.get(edit.name());
-      checkName(edit.name(), all);
+      Upstream existing = read(edit.name());
       String alias = edit.alias() != null ? edit.alias() : existing != null ? existing.alias() : "";
-      checkAlias(edit.name(), alias, all);
-      String listen = listenFor(edit, existing, all);
+      String listen = listenFor(edit, existing);
+      checkClaims(edit.name(), alias, existing == null ? listen : "");
       boolean sticky = edit.sticky() != null ? edit.sticky()
           : existing == null || existing.sticky();
       long revision = nextRevision(existing);
       Upstream updated;
       if (existing == null) {
-        updated = new Upstream(edit.name(), alias, listen, sticky, java.util.List.of(backend),
-            revision);
+        updated = new Upstream(edit.name(), alias, listen, sticky, List.of(backend), revision);
       } else {
         Backend kept = keepDetectedScheme(existing.backend(backend.id()), backend);
         updated = existing.withSettings(alias, sticky, revision).withBackend(kept, revision);
       }
       table.map().set(updated.name(), updated.toStored());
+      index.claim(updated, existing);
       return new Change(updated.name(), revision, false);
     });
   }
@@ -59,16 +60,17 @@ public final class TableWriter {
   /** Removes one backend; the upstream goes with its last backend. */
   public Future<Change> remove(String name, String backendId) {
     return locked(() -> {
-      String stored = table.map().get(name);
-      if (stored == null) {
+      Upstream existing = read(name);
+      if (existing == null) {
         throw new TableException(404, "no upstream named " + name);
       }
-      Upstream existing = Upstream.fromStored(stored);
       if (existing.backend(backendId) == null) {
         throw new TableException(404, "upstream " + name + " has no backend " + backendId);
       }
       if (existing.backends().size() == 1) {
         table.map().remove(name);
+        index.release(existing);
+        nextRevision(existing);
         return new Change(name, existing.revision(), true);
       }
       long revision = nextRevision(existing);
@@ -83,8 +85,7 @@ public final class TableWriter {
    */
   public Future<Change> recordScheme(String name, Backend probed, String scheme) {
     return locked(() -> {
-      String stored = table.map().get(name);
-      Upstream existing = stored == null ? null : Upstream.fromStored(stored);
+      Upstream existing = read(name);
       Backend current = existing == null ? null : existing.backend(probed.id());
       if (current == null || !current.scheme().isEmpty() || !current.sameAddress(probed)) {
         return null;
@@ -105,6 +106,7 @@ public final class TableWriter {
       long highest = 0;
       for (Upstream u : upstreams) {
         table.map().set(u.name(), u.toStored());
+        index.claim(u, null);
         highest = Math.max(highest, u.revision());
         count++;
       }
@@ -127,13 +129,9 @@ public final class TableWriter {
     }, false);
   }
 
-  private Map<String, Upstream> readAll() {
-    Map<String, Upstream> all = new HashMap<>();
-    for (String stored : table.map().values()) {
-      Upstream u = Upstream.fromStored(stored);
-      all.put(u.name(), u);
-    }
-    return all;
+  private Upstream read(String name) {
+    String stored = table.map().get(name);
+    return stored == null ? null : Upstream.fromStored(stored);
   }
 
   private long nextRevision(Upstream existing) {
@@ -144,29 +142,30 @@ public final class TableWriter {
     return next;
   }
 
-  private static void checkName(String name, Map<String, Upstream> all) {
-    for (Upstream other : all.values()) {
-      if (!other.name().equals(name) && other.name().equalsIgnoreCase(name)) {
-        throw new TableException(409, "upstream name " + name
-            + " differs only in case from upstream " + other.name()
-            + "; host names cannot tell them apart");
+  /** Refuses a name, alias or port that another upstream holds, or a port a node uses. */
+  private void checkClaims(String name, String alias, String newListen) {
+    int port = newListen.isEmpty() ? 0 : Integer.parseInt(newListen.substring(1));
+    if (port != 0) {
+      String user = reservedPorts.get().get(port);
+      if (user != null) {
+        throw new TableException(409, "port " + port + " is used by " + user);
       }
+    }
+    for (ClaimIndex.Claim claim : index.holders(name, alias, port)) {
+      Upstream holder = read(claim.holder());
+      if (holder == null || !claim.heldBy(holder)) {
+        continue;
+      }
+      throw new TableException(409, switch (claim.kind()) {
+        case NAME -> "upstream name " + name + " differs only in case from upstream "
+            + holder.name() + "; host names cannot tell them apart";
+        case ALIAS -> "alias " + alias + " is already used by upstream " + holder.name();
+        case PORT -> "port " + port + " is already the listener of upstream " + holder.name();
+      });
     }
   }
 
-  private static void checkAlias(String name, String alias, Map<String, Upstream> all) {
-    if (alias.isEmpty()) {
-      return;
-    }
-    for (Upstream other : all.values()) {
-      if (!other.name().equals(name) && other.alias().equals(alias)) {
-        throw new TableException(409, "alias " + alias + " is already used by upstream "
-            + other.name());
-      }
-    }
-  }
-
-  private String listenFor(UpstreamEdit edit, Upstream existing, Map<String, Upstream> all) {
+  private static String listenFor(UpstreamEdit edit, Upstream existing) {
     if (existing != null) {
       if (edit.listen() != null && !edit.listen().equals(existing.listen())) {
         throw new TableException(409, "upstream " + existing.name() + " listens on "
@@ -175,22 +174,7 @@ public final class TableWriter {
       }
       return existing.listen();
     }
-    String listen = edit.listen() == null ? "" : edit.listen();
-    if (listen.isEmpty()) {
-      return listen;
-    }
-    int port = Integer.parseInt(listen.substring(1));
-    String user = reservedPorts.get().get(port);
-    if (user != null) {
-      throw new TableException(409, "port " + port + " is used by " + user);
-    }
-    for (Upstream other : all.values()) {
-      if (other.listenPort() == port) {
-        throw new TableException(409, "port " + port + " is already the listener of upstream "
-            + other.name());
-      }
-    }
-    return listen;
+    return edit.listen() == null ? "" : edit.listen();
   }
 
   private static Backend keepDetectedScheme(Backend old, Backend incoming) {
