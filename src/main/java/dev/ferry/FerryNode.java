@@ -13,6 +13,7 @@ import dev.ferry.stats.StatsVerticle;
 import dev.ferry.table.StateFile;
 import dev.ferry.table.TableWriter;
 import dev.ferry.table.UpstreamTable;
+import dev.ferry.tcp.ListenerSync;
 import dev.ferry.tcp.TcpProxyVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -55,6 +56,7 @@ public final class FerryNode {
   private final SessionStore sessions;
   private final SchemeProbe schemes;
   private final ChangeConfirmations confirmations;
+  private final ListenerSync listenerSync;
   private final ClusterMembers members;
   private final StateFile stateFile;
   private final List<String> proxyDeployments = Collections.synchronizedList(new ArrayList<>());
@@ -72,7 +74,8 @@ public final class FerryNode {
     this.writer = new TableWriter(table, hazelcast, members::reservedPorts);
     this.sessions = new SessionStore(vertx, hazelcast, config.sessionTimeout());
     this.schemes = new SchemeProbe(vertx, writer);
-    this.confirmations = new ChangeConfirmations(vertx, cluster, table);
+    this.listenerSync = new ListenerSync(vertx);
+    this.confirmations = new ChangeConfirmations(vertx, cluster, table, listenerSync);
     this.stateFile = config.stateFile().isEmpty() ? null
         : new StateFile(vertx, Path.of(config.stateFile()), table);
   }
@@ -113,7 +116,7 @@ public final class FerryNode {
             new DeploymentOptions().setInstances(loops)))
         .onSuccess(proxyDeployments::add)
         .compose(v -> vertx.deployVerticle(
-            () -> new TcpProxyVerticle(this, tcpInstance.getAndIncrement() == 0),
+            () -> new TcpProxyVerticle(this, tcpInstance.getAndIncrement()),
             new DeploymentOptions().setInstances(loops)))
         .onSuccess(proxyDeployments::add)
         .compose(v -> vertx.deployVerticle(new AdminVerticle(this)))
@@ -203,6 +206,10 @@ public final class FerryNode {
 
   public ChangeConfirmations confirmations() {
     return confirmations;
+  }
+
+  public ListenerSync listenerSync() {
+    return listenerSync;
   }
 
   public ClusterMembers members() {

@@ -2,6 +2,7 @@ package dev.ferry.cluster;
 
 import dev.ferry.table.Change;
 import dev.ferry.table.UpstreamTable;
+import dev.ferry.tcp.ListenerSync;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -13,7 +14,8 @@ import java.util.List;
 
 /**
  * Lets the node that made a change wait until every live node's snapshot holds it: each node
- * answers on its own address once its table has applied the change.
+ * answers on its own address once its table has applied the change and its TCP listeners
+ * follow the table.
  */
 public final class ChangeConfirmations {
 
@@ -22,18 +24,28 @@ public final class ChangeConfirmations {
   private final Vertx vertx;
   private final ClusterManager cluster;
   private final UpstreamTable table;
+  private final ListenerSync listeners;
   private MessageConsumer<JsonObject> consumer;
 
-  public ChangeConfirmations(Vertx vertx, ClusterManager cluster, UpstreamTable table) {
+  public ChangeConfirmations(Vertx vertx, ClusterManager cluster, UpstreamTable table,
+      ListenerSync listeners) {
     this.vertx = vertx;
     this.cluster = cluster;
     this.table = table;
+    this.listeners = listeners;
+  }
+
+  /** This node holds the change and its TCP listeners follow it. */
+  private Future<Void> applied(Change change, long waitMillis) {
+    long deadline = System.currentTimeMillis() + waitMillis;
+    return table.awaitApplied(change, waitMillis).compose(v -> listeners.await(
+        table.generation(), Math.max(1, deadline - System.currentTimeMillis())));
   }
 
   public Future<Void> start() {
     consumer = vertx.eventBus().consumer(ADDRESS + cluster.getNodeId(), msg -> {
       JsonObject body = msg.body();
-      table.awaitApplied(Change.fromJson(body.getJsonObject("change")), body.getLong("wait"))
+      applied(Change.fromJson(body.getJsonObject("change")), body.getLong("wait"))
           .onSuccess(v -> msg.reply("applied"))
           .onFailure(err -> msg.fail(504, err.getMessage()));
     });
@@ -55,7 +67,7 @@ public final class ChangeConfirmations {
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(waitMillis + 250);
     for (String node : nodes) {
       Future<String> answer = node.equals(cluster.getNodeId())
-          ? table.awaitApplied(change, waitMillis).map((String) null)
+          ? applied(change, waitMillis).map((String) null)
           : vertx.eventBus().request(ADDRESS + node, request, options).map((String) null);
       answers.add(answer.otherwise(node));
     }

@@ -42,6 +42,7 @@ public final class UpstreamTable {
   private final Map<String, Seen> seen = new HashMap<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private volatile RoutingTable snapshot = RoutingTable.EMPTY;
+  private volatile long generation;
   private UUID listenerId;
 
   private record Seen(long revision, boolean removed) {
@@ -58,6 +59,11 @@ public final class UpstreamTable {
   /** The snapshot in force; the proxies read only this. */
   public RoutingTable snapshot() {
     return snapshot;
+  }
+
+  /** Counts the snapshots swapped in on this node; read it before reading the snapshot. */
+  public long generation() {
+    return generation;
   }
 
   /** Called, on a Hazelcast or Vert.x thread, with each new snapshot. */
@@ -166,6 +172,7 @@ public final class UpstreamTable {
 
   private void swap(RoutingTable next) {
     snapshot = next;
+    generation++;
     for (Consumer<RoutingTable> listener : listeners) {
       try {
         listener.accept(next);

@@ -38,6 +38,7 @@ public final class TcpProxyVerticle extends VerticleBase {
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final FerryNode node;
+  private final int instance;
   private final boolean reporting;
   private final Map<Integer, Listener> listeners = new HashMap<>();
   private TrafficCounter counter;
@@ -49,6 +50,7 @@ public final class TcpProxyVerticle extends VerticleBase {
     final String listen;
     final Set<NetSocket> clients = new HashSet<>();
     NetServer server;
+    Future<Void> bound;
     boolean serving;
     boolean closed;
 
@@ -58,10 +60,11 @@ public final class TcpProxyVerticle extends VerticleBase {
     }
   }
 
-  /** {@code reporting}: this instance writes the log lines that all instances share. */
-  public TcpProxyVerticle(FerryNode node, boolean reporting) {
+  /** Instance 0 writes the log lines that all instances share. */
+  public TcpProxyVerticle(FerryNode node, int instance) {
     this.node = node;
-    this.reporting = reporting;
+    this.instance = instance;
+    this.reporting = instance == 0;
   }
 
   @Override
@@ -75,20 +78,26 @@ public final class TcpProxyVerticle extends VerticleBase {
     return following.onSuccess(v -> sync());
   }
 
+  /** Opens and closes listeners to match the table, then reports the generation reached. */
   private void sync() {
+    long generation = node.table().generation();
     RoutingTable table = node.table().snapshot();
+    List<Future<Void>> pending = new ArrayList<>();
     for (Listener l : new ArrayList<>(listeners.values())) {
       Upstream u = table.byPort(port(l));
       if (u == null || !u.name().equals(l.upstream)) {
-        close(l);
+        pending.add(close(l));
       }
     }
     table.listeners().forEach((port, upstream) -> {
       if (!listeners.containsKey(port)) {
         open(port, upstream);
       }
+      pending.add(listeners.containsKey(port) ? listeners.get(port).bound
+          : Future.succeededFuture());
     });
     chooser.retainOnly(name -> table.upstream(name) != null);
+    Future.join(pending).onComplete(ar -> node.listenerSync().reached(instance, generation));
   }
 
   private static int port(Listener l) {
@@ -101,7 +110,9 @@ public final class TcpProxyVerticle extends VerticleBase {
     String host = node.config().listenAddr().bindHost();
     l.server = vertx.createNetServer(new NetServerOptions().setHost(host).setPort(port))
         .connectHandler(socket -> accept(l, socket));
-    l.server.listen().onComplete(ar -> {
+    Future<NetServer> listening = l.server.listen();
+    l.bound = listening.<Void>mapEmpty().otherwiseEmpty();
+    listening.onComplete(ar -> {
       if (ar.failed()) {
         if (reporting) {
           log.warning("Cannot open TCP listener " + l.listen + " of upstream " + l.upstream
@@ -122,12 +133,11 @@ public final class TcpProxyVerticle extends VerticleBase {
     });
   }
 
-  private void close(Listener l) {
+  private Future<Void> close(Listener l) {
     l.closed = true;
     listeners.remove(port(l), l);
-    if (l.server != null) {
-      l.server.close();
-    }
+    Future<Void> closed = l.server == null ? Future.succeededFuture()
+        : l.server.close().otherwiseEmpty();
     for (NetSocket socket : new ArrayList<>(l.clients)) {
       socket.close();
     }
@@ -138,6 +148,7 @@ public final class TcpProxyVerticle extends VerticleBase {
         log.info("TCP listener " + l.listen + " of upstream " + l.upstream + " closed");
       }
     }
+    return closed;
   }
 
   private void report(Listener l, boolean serving) {
@@ -230,6 +241,7 @@ public final class TcpProxyVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    node.listenerSync().leave(instance);
     List<Future<Void>> closing = new ArrayList<>();
     for (Listener l : new ArrayList<>(listeners.values())) {
       l.closed = true;

@@ -1,0 +1,75 @@
+package dev.ferry.tcp;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tells when every TCP proxy instance of this node has opened and closed its listeners for a
+ * given table generation, so that a change is confirmed only once its listener accepts.
+ */
+public final class ListenerSync {
+
+  private final Vertx vertx;
+  private final Map<Integer, Long> reached = new HashMap<>();
+  private final List<Waiter> waiters = new ArrayList<>();
+
+  private record Waiter(long generation, Context context, Promise<Void> promise) {
+  }
+
+  public ListenerSync(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** Instance {@code instance} has its listeners in line with table generation {@code gen}. */
+  synchronized void reached(int instance, long generation) {
+    reached.merge(instance, generation, Math::max);
+    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+      Waiter w = it.next();
+      if (holds(w.generation)) {
+        it.remove();
+        w.context.runOnContext(v -> w.promise.tryComplete());
+      }
+    }
+  }
+
+  synchronized void leave(int instance) {
+    reached.remove(instance);
+    reached(instance, Long.MAX_VALUE);
+    reached.remove(instance);
+  }
+
+  private boolean holds(long generation) {
+    for (long g : reached.values()) {
+      if (g < generation) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Completes once every instance reached the generation, or fails after the timeout. */
+  public Future<Void> await(long generation, long timeoutMillis) {
+    Promise<Void> promise = Promise.promise();
+    synchronized (this) {
+      if (holds(generation)) {
+        return Future.succeededFuture();
+      }
+      waiters.add(new Waiter(generation, vertx.getOrCreateContext(), promise));
+    }
+    long timer = vertx.setTimer(timeoutMillis, t -> {
+      synchronized (this) {
+        waiters.removeIf(w -> w.promise == promise);
+      }
+      promise.tryFail("TCP listeners not in line with the table within " + timeoutMillis
+          + " ms");
+    });
+    return promise.future().onComplete(ar -> vertx.cancelTimer(timer));
+  }
+}
