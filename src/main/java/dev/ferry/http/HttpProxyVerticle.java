@@ -61,7 +61,8 @@ public final class HttpProxyVerticle extends VerticleBase {
 
   private Future<HttpServer> listen(HostPort address, HttpServerOptions options,
       Forwarder forwarder) {
-    HttpServer server = vertx.createHttpServer(options
+    // A client that sends "Expect: 100-continue" waits for the go-ahead before its body.
+    HttpServer server = vertx.createHttpServer(options.setHandle100ContinueAutomatically(true)
         .setHost(address.bindHost()).setPort(address.port()))
         .requestHandler(request -> handle(request, forwarder));
     servers.add(server);

@@ -4,9 +4,11 @@ import static dev.ferry.testing.Backends.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.ferry.testing.AdminClient;
+import dev.ferry.testing.Backends;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.TestNode;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -113,7 +115,7 @@ class LargeBodyTest {
     return done.future();
   }
 
-  private static void backend(String upstream, io.vertx.core.Handler<HttpServerRequest> handler) {
+  private static void backend(String upstream, Handler<HttpServerRequest> handler) {
     int port = Ports.free();
     await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1"))
         .requestHandler(handler).listen(port));
@@ -175,6 +177,26 @@ class LargeBodyTest {
     assertEquals(SIZE, fromClient.length());
     assertEquals(fromClient, atBackend);
     awaitCounted(upstream, "rx_bytes");
+  }
+
+  @Test
+  void uploadThatExpects100ContinueIsToldToSendItsBody() {
+    int port = Ports.free();
+    Backends.named(vertx, "1-continue-up", port);
+    admin.putBackend("continue-up", "1-continue-up", port);
+    byte[] body = Backends.bytes(300_000).getBytes();
+
+    try (RawHttp raw = new RawHttp(node.httpPort)) {
+      raw.send("POST /upload HTTP/1.1\r\nHost: continue-up.ferry.local\r\n"
+          + "Content-Length: " + body.length + "\r\nExpect: 100-continue\r\n\r\n");
+      RawHttp.Response interim = raw.read();
+      assertEquals(100, interim.status(), interim.statusLine());
+      raw.send(body);
+      RawHttp.Response response = raw.read();
+
+      assertEquals(200, response.status(), response.body());
+      assertEquals(body.length, new JsonObject(response.body()).getInteger("bodyLength"));
+    }
   }
 
   @Test

@@ -65,7 +65,7 @@ final class RawHttp implements AutoCloseable {
             line.substring(colon + 1).trim());
       }
       byte[] body;
-      if (status == 101 || status == 204 || status == 304) {
+      if (status < 200 || status == 204 || status == 304) {
         body = new byte[0];
       } else if (headers.containsKey("content-length")) {
         body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
