@@ -61,8 +61,10 @@ public final class HttpProxyVerticle extends VerticleBase {
 
   private Future<HttpServer> listen(HostPort address, HttpServerOptions options,
       Forwarder forwarder) {
-    // Clients that ask to upgrade to cleartext HTTP/2 stay on HTTP/1.1, as with nginx.
+    // Clients that ask to upgrade to cleartext HTTP/2 stay on HTTP/1.1, as with nginx. A
+    // client that sends "Expect: 100-continue" waits for the go-ahead before its body.
     HttpServer server = vertx.createHttpServer(options.setHttp2ClearTextEnabled(false)
+        .setHandle100ContinueAutomatically(true)
         .setHost(address.bindHost()).setPort(address.port()))
         .requestHandler(request -> handle(request, forwarder));
     servers.add(server);

@@ -117,6 +117,10 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
             .setSsl(scheme.equals("https"))))
         .map(request -> {
           exchange.connectedTo(backend);
+          // Failures reach the proxy through the request's futures; without a handler Vert.x
+          // also logs each one as an error, such as every proxied WebSocket that closes.
+          request.exceptionHandler(err -> log.fine(() -> "Request to backend " + backend.id()
+              + " of upstream " + exchange.upstreamName() + " ended: " + err.getMessage()));
           if (original.authority() != null) {
             request.authority(original.authority());
           }
