@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.testing.Backends;
 import dev.ferry.testing.Ports;
-import dev.ferry.testing.ProxyClient;
+import dev.ferry.testing.RawHttp;
 import dev.ferry.testing.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -51,10 +50,9 @@ class ClusterTest {
   }
 
   private static String backendOf(TestNode node, String upstream) {
-    HttpResponse<String> response = ProxyClient.get(node.httpPort, upstream + ".ferry.local",
-        "/");
-    return response.statusCode() == 200
-        ? new JsonObject(response.body()).getString("backend") : "status " + response.statusCode();
+    RawHttp.Reply reply = RawHttp.get("127.0.0.1", node.httpPort, upstream + ".ferry.local", "/");
+    return reply.status() == 200
+        ? new JsonObject(reply.body()).getString("backend") : "status " + reply.status();
   }
 
   private static void eventually(BooleanSupplier condition, String what) {

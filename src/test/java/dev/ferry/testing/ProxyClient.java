@@ -1,34 +1,80 @@
 package dev.ferry.testing;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 
-/** Blocking requests through a node's HTTP proxy listener, with the Host header chosen. */
-public final class ProxyClient {
+/**
+ * An HTTP client of the proxy with its own source address on loopback, so that tests can play
+ * many client IPs. It keeps one connection alive across its requests.
+ */
+public final class ProxyClient implements AutoCloseable {
 
-  private static final HttpClient HTTP = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client;
+  private final int proxyPort;
+  private final String sourceAddress;
 
-  private ProxyClient() {
+  /** The status and body of one answer. */
+  public record Reply(int status, Buffer body) {
+
+    public JsonObject json() {
+      return new JsonObject(body);
+    }
   }
 
-  public static HttpResponse<String> get(int port, String host, String path) {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Host", host)
-        .timeout(Duration.ofSeconds(10))
-        .GET()
-        .build();
-    try {
-      return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+  public ProxyClient(Vertx vertx, String sourceAddress, int proxyPort) {
+    this.client = vertx.createHttpClient(new HttpClientOptions()
+        .setLocalAddress(sourceAddress).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(1));
+    this.proxyPort = proxyPort;
+    this.sourceAddress = sourceAddress;
+  }
+
+  public String sourceAddress() {
+    return sourceAddress;
+  }
+
+  public Reply send(HttpMethod method, String host, String path, Buffer body) {
+    return Backends.await(sendAsync(method, host, path, body));
+  }
+
+  public Future<Reply> sendAsync(HttpMethod method, String host, String path, Buffer body) {
+    RequestOptions options = new RequestOptions()
+        .setMethod(method)
+        .setServer(SocketAddress.inetSocketAddress(proxyPort, "127.0.0.1"))
+        .setHost(host)
+        .setPort(80)
+        .setURI(path);
+    return client.request(options)
+        .compose(request -> body == null ? request.send() : request.send(body))
+        .compose(response -> response.body()
+            .map(received -> new Reply(response.statusCode(), received)));
+  }
+
+  public Reply get(String host) {
+    return send(HttpMethod.GET, host, "/", null);
+  }
+
+  /** The name of the backend that answered a GET for {@code host}; fails on any non-200. */
+  public String backendFor(String host) {
+    return Backends.await(backendForAsync(host));
+  }
+
+  public Future<String> backendForAsync(String host) {
+    return sendAsync(HttpMethod.GET, host, "/", null).compose(reply -> reply.status() == 200
+        ? Future.succeededFuture(reply.json().getString("backend"))
+        : Future.failedFuture(new AssertionError("GET " + host + " answered "
+            + reply.status() + ": " + reply.body())));
+  }
+
+  @Override
+  public void close() {
+    Backends.await(client.close());
   }
 }
