@@ -4,6 +4,7 @@ import dev.ferry.config.ConfigException;
 import dev.ferry.config.FerryConfig;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.LogManager;
 import sun.misc.Signal;
@@ -22,28 +23,54 @@ public final class Main {
     try {
       config = FerryConfig.load(configFile(args), System.getenv());
     } catch (ConfigException e) {
-      System.err.println("ferry: " + e.getMessage());
-      System.exit(2);
+      exit(2, e.getMessage());
       return;
     }
+
+    // Installed before the node starts so that a SIGTERM during start-up also ends in a
+    // clean stop rather than the JVM's default exit.
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    Signal.handle(new Signal("TERM"), sig -> stopRequested.countDown());
+    Signal.handle(new Signal("INT"), sig -> stopRequested.countDown());
+
     FerryNode node;
     try {
       node = FerryNode.start(config).await(2, TimeUnit.MINUTES);
+    } catch (ConfigException e) {
+      exit(2, e.getMessage());
+      return;
     } catch (Exception e) {
-      System.err.println("ferry: cannot start: " + describe(e));
-      System.exit(1);
+      exit(1, "cannot start: " + describe(e));
       return;
     }
-    Runnable stop = () -> {
+
+    awaitUninterruptibly(stopRequested);
+    try {
+      node.stop().await(FerryNode.DRAIN_SECONDS + 20, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      System.err.println("ferry: the node did not stop cleanly: " + oneLine(describe(e)));
+    }
+    System.exit(0);
+  }
+
+  private static void exit(int code, String message) {
+    System.err.println("ferry: " + oneLine(message));
+    System.exit(code);
+  }
+
+  private static String oneLine(String message) {
+    return message.strip().replaceAll("\\s*\\R\\s*", " ");
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    while (true) {
       try {
-        node.stop().await(FerryNode.DRAIN_SECONDS + 20, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        System.err.println("ferry: stopping took too long: " + describe(e));
+        latch.await();
+        return;
+      } catch (InterruptedException e) {
+        // Only a signal ends the node.
       }
-      System.exit(0);
-    };
-    Signal.handle(new Signal("TERM"), sig -> new Thread(stop, "ferry-stop").start());
-    Signal.handle(new Signal("INT"), sig -> new Thread(stop, "ferry-stop").start());
+    }
   }
 
   static String configFile(String[] args) {

@@ -75,7 +75,9 @@ public final class AdminVerticle extends VerticleBase {
         .setHost(node.config().adminListenAddr().bindHost())
         .setPort(node.config().adminListenAddr().port()))
         .requestHandler(router);
-    return server.listen();
+    return server.listen().recover(err -> Future.failedFuture(new IllegalStateException(
+        "adminListenAddr " + node.config().adminListenAddr() + " cannot be opened: "
+            + err.getMessage())));
   }
 
   private void health(RoutingContext ctx) {

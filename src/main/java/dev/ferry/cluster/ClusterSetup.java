@@ -9,14 +9,20 @@ import com.hazelcast.config.XmlConfigBuilder;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.FerryConfig;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import org.xml.sax.ErrorHandler;
+import org.xml.sax.SAXException;
+import org.xml.sax.SAXParseException;
 
 /**
  * The Hazelcast configuration of a node: the {@code clusterConfig} file when it exists, else
@@ -70,14 +76,44 @@ public final class ClusterSetup {
 
   private static Config base(String file) {
     Path path = Path.of(file);
-    if (!file.isEmpty() && Files.isRegularFile(path)) {
-      try (InputStream in = Files.newInputStream(path)) {
-        return new XmlConfigBuilder(in).build();
-      } catch (IOException | RuntimeException e) {
-        throw new ConfigException("clusterConfig: cannot read " + file + ": " + e.getMessage());
-      }
+    if (file.isEmpty() || !Files.isRegularFile(path)) {
+      return ConfigUtil.loadConfig();
     }
-    return ConfigUtil.loadConfig();
+    try {
+      byte[] xml = Files.readAllBytes(path);
+      requireWellFormed(xml);
+      return new XmlConfigBuilder(new ByteArrayInputStream(xml)).build();
+    } catch (SAXParseException e) {
+      throw new ConfigException("clusterConfig: " + file + " line " + e.getLineNumber() + ": "
+          + e.getMessage());
+    } catch (IOException | SAXException | ParserConfigurationException | RuntimeException e) {
+      throw new ConfigException("clusterConfig: cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Hazelcast's parser prints malformed XML to stderr and logs it before failing; checking it
+   * quietly first lets the launcher report it in one line.
+   */
+  private static void requireWellFormed(byte[] xml)
+      throws IOException, SAXException, ParserConfigurationException {
+    DocumentBuilder parser = DocumentBuilderFactory.newInstance().newDocumentBuilder();
+    parser.setErrorHandler(new ErrorHandler() {
+      @Override
+      public void warning(SAXParseException e) {
+      }
+
+      @Override
+      public void error(SAXParseException e) throws SAXParseException {
+        throw e;
+      }
+
+      @Override
+      public void fatalError(SAXParseException e) throws SAXParseException {
+        throw e;
+      }
+    });
+    parser.parse(new ByteArrayInputStream(xml));
   }
 
   /** {@code host} is tried on the first ports from {@code clusterPort}; {@code host:port} alone. */

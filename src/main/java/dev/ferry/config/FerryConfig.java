@@ -209,7 +209,8 @@ public record FerryConfig(
     if (file.isEmpty()) {
       throw new ConfigException(key + ": required when tlsListenAddr is set");
     }
-    if (!Files.isReadable(Path.of(file))) {
+    Path path = Path.of(file);
+    if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
       throw new ConfigException(key + ": cannot read " + file);
     }
   }

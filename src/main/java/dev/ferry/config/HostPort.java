@@ -1,5 +1,7 @@
 package dev.ferry.config;
 
+import io.netty.util.NetUtil;
+
 /**
  * An address written {@code [host]:port}. An empty host means every interface. IPv6 hosts are
  * written in brackets, as in {@code [::1]:8080}.
@@ -17,19 +19,23 @@ public record HostPort(String host, int port) {
     String host = text.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
+      if (!NetUtil.isValidIpV6Address(host)) {
+        throw new ConfigException(key + ": '" + host + "' in brackets is not an IPv6 address");
+      }
     } else if (host.contains(":")) {
       throw new ConfigException(key + ": write an IPv6 host in brackets, as [::1]:8080");
+    } else if (!host.isEmpty() && !NetUtil.isValidIpV4Address(host)
+        && !HostNames.isHostName(host)) {
+      throw new ConfigException(key + ": '" + host + "' is not an IP address or host name");
     }
     return new HostPort(host, parsePort(key, text.substring(colon + 1)));
   }
 
   static int parsePort(String key, String text) {
-    int port;
-    try {
-      port = Integer.parseInt(text);
-    } catch (NumberFormatException e) {
-      throw new ConfigException(key + ": port '" + text + "' is not a number");
+    if (!text.matches("\\d{1,5}")) {
+      throw new ConfigException(key + ": port '" + text + "' is not a number from 1 to 65535");
     }
+    int port = Integer.parseInt(text);
     if (port < 1 || port > 65535) {
       throw new ConfigException(key + ": port " + port + " is outside 1-65535");
     }

@@ -48,7 +48,8 @@ public final class HttpProxyVerticle extends VerticleBase {
         .setVerifyHost(false), new PoolOptions().setHttp1MaxSize(256));
     BackendChooser chooser = new BackendChooser(node.sessions());
     Forwarder plain = new ProxyForwarder(client, chooser, node.schemes(), false);
-    Future<HttpServer> http = listen(node.config().listenAddr(), new HttpServerOptions(), plain);
+    Future<HttpServer> http = listen("listenAddr", node.config().listenAddr(),
+        new HttpServerOptions(), plain);
     if (node.config().tlsListenAddr() == null) {
       return http;
     }
@@ -56,10 +57,11 @@ public final class HttpProxyVerticle extends VerticleBase {
         new PemKeyCertOptions().setCertPath(node.config().tlsCertFile())
             .setKeyPath(node.config().tlsKeyFile()));
     Forwarder secure = new ProxyForwarder(client, chooser, node.schemes(), true);
-    return Future.all(http, listen(node.config().tlsListenAddr(), tlsOptions, secure));
+    return Future.all(http, listen("tlsListenAddr",
+        node.config().tlsListenAddr(), tlsOptions, secure));
   }
 
-  private Future<HttpServer> listen(HostPort address, HttpServerOptions options,
+  private Future<HttpServer> listen(String key, HostPort address, HttpServerOptions options,
       Forwarder forwarder) {
     // Clients that ask to upgrade to cleartext HTTP/2 stay on HTTP/1.1, as with nginx. A
     // client that sends "Expect: 100-continue" waits for the go-ahead before its body.
@@ -68,7 +70,8 @@ public final class HttpProxyVerticle extends VerticleBase {
         .setHost(address.bindHost()).setPort(address.port()))
         .requestHandler(request -> handle(request, forwarder));
     servers.add(server);
-    return server.listen();
+    return server.listen().recover(err -> Future.failedFuture(new IllegalStateException(
+        key + " " + address + " cannot be opened: " + err.getMessage())));
   }
 
   private void handle(HttpServerRequest request, Forwarder forwarder) {
