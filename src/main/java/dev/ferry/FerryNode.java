@@ -170,6 +170,9 @@ public final class FerryNode {
    */
   public Future<Void> stop() {
     ready = false;
+    String id = cluster.getNodeId();
+    log.info("Ferry node " + id + " stopping: no new clients, up to " + DRAIN_SECONDS
+        + " s for those in flight");
     List<Future<Void>> draining = new ArrayList<>();
     for (String id : new ArrayList<>(proxyDeployments)) {
       draining.add(vertx.undeploy(id));
@@ -177,7 +180,8 @@ public final class FerryNode {
     return Future.join(draining)
         .transform(v -> members.leave())
         .transform(v -> Future.join(table.stop(), sessions.stop(), confirmations.stop()))
-        .transform(v -> vertx.close());
+        .transform(v -> vertx.close())
+        .onComplete(ar -> log.info("Ferry node " + id + " left cluster " + config.clusterName()));
   }
 
   public FerryConfig config() {

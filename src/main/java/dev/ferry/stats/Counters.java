@@ -54,17 +54,7 @@ final class Counters {
   }
 
   JsonObject backendJson() {
-    return new JsonObject()
-        .put("active_clients", active)
-        .put("rx_bytes", rxBytes)
-        .put("tx_bytes", txBytes)
-        .put("requests", requests)
-        .put("fails", fails)
-        .put("rx_rate", rate(1))
-        .put("tx_rate", rate(2))
-        .put("requests_rate", rate(3))
-        .put("fails_rate", rate(4))
-        .put("uptime", uptime());
+    return new JsonObject().put("active_clients", active).mergeIn(globalJson());
   }
 
   JsonObject globalJson() {

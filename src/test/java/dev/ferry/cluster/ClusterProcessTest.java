@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.testing.Backends;
+import dev.ferry.testing.Eventually;
 import dev.ferry.testing.NodeProcess;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.RawHttp;
@@ -68,19 +69,9 @@ class ClusterProcessTest {
   }
 
   private static void eventually(BooleanSupplier condition, String what) {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("not within 30 s: " + what);
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    Eventually.until(condition, 30, what);
   }
+
 
   @Test
   void killingOneOfThreeNodesKeepsEveryUpstreamAndSessionOnTheOthers() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.testing.Backends;
+import dev.ferry.testing.Eventually;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.RawHttp;
 import dev.ferry.testing.TestNode;
@@ -56,19 +57,9 @@ class ClusterTest {
   }
 
   private static void eventually(BooleanSupplier condition, String what) {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("not within 20 s: " + what);
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    Eventually.until(condition, 20, what);
   }
+
 
   @Test
   void everyNodeListsTheThreeMembers() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.ferry.testing.AdminClient;
 import dev.ferry.testing.Backends;
+import dev.ferry.testing.Eventually;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.TestNode;
 import io.vertx.core.Future;
@@ -125,7 +126,7 @@ class LargeBodyTest {
   /** Waits until the backend's counter {@code field} has seen every byte of the body. */
   private static void awaitCounted(String upstream, String field) {
     String path = "/proxy/stats/" + upstream + "/1-" + upstream;
-    Poll.until(() -> admin.get(path).json().getLong(field, 0L), bytes -> bytes >= SIZE, 5000,
+    Eventually.within(() -> admin.get(path).json().getLong(field, 0L), bytes -> bytes >= SIZE, 5000,
         field + " of " + upstream);
   }
 

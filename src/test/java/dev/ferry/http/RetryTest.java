@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.testing.AdminClient;
 import dev.ferry.testing.Backends;
+import dev.ferry.testing.Eventually;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.TestNode;
 import io.vertx.core.Vertx;
@@ -84,7 +85,7 @@ class RetryTest {
 
   /** The node's counters once it has counted every request this class sent. */
   private static JsonObject settledCounters() {
-    JsonObject counted = Poll.until(
+    JsonObject counted = Eventually.within(
         () -> admin.get("/proxy/stats").json().getJsonObject("counter").getJsonObject("global"),
         global -> global.getLong("requests") >= sent, 5000, sent + " requests counted");
     assertEquals(sent, counted.getLong("requests"), counted.encode());

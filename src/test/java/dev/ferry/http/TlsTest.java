@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.testing.AdminClient;
 import dev.ferry.testing.Backends;
+import dev.ferry.testing.Eventually;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.TestNode;
 import io.vertx.core.Vertx;
@@ -121,7 +122,7 @@ class TlsTest {
 
     assertEquals("1-tls-probe", seen.getString("backend"));
     assertTrue(seen.getBoolean("tls"));
-    Poll.until(() -> storedScheme("tls-probe"), "https"::equals, 5000, "scheme https");
+    Eventually.within(() -> storedScheme("tls-probe"), "https"::equals, 5000, "scheme https");
   }
 
   @Test
@@ -134,6 +135,6 @@ class TlsTest {
     JsonObject seen = get(plainClient, node.httpPort, "plain-probe.ferry.local");
 
     assertEquals("1-plain-probe", seen.getString("backend"));
-    Poll.until(() -> storedScheme("plain-probe"), "http"::equals, 5000, "scheme http");
+    Eventually.within(() -> storedScheme("plain-probe"), "http"::equals, 5000, "scheme http");
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.ferry.testing.AdminClient;
 import dev.ferry.testing.Backends;
+import dev.ferry.testing.Eventually;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.TestNode;
 import io.vertx.core.Vertx;
@@ -137,7 +138,7 @@ class WebSocketTest {
       await(ws.writeTextMessage("bye"));
       assertEquals("bye", next(texts));
       await(ws.close());
-      Poll.until(closed::get, n -> n == 1, 5000, "backend WebSocket closed");
+      Eventually.within(closed::get, n -> n == 1, 5000, "backend WebSocket closed");
 
       assertEquals(List.of(), errors.stream().map(r -> r.getLoggerName() + ": "
           + r.getMessage()).toList());

@@ -1,6 +1,7 @@
 package dev.ferry.testing;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -30,6 +31,16 @@ public final class Eventually {
       last = probe.get();
     }
     return last;
+  }
+
+  /** The same with the arguments in the order the HTTP tests use, the limit in milliseconds. */
+  public static <T> T within(Supplier<T> probe, Predicate<T> done, long millis, String what) {
+    return poll(Duration.ofMillis(millis), probe, done, what);
+  }
+
+  /** Waits until {@code condition} holds, for at most {@code seconds}. */
+  public static void until(BooleanSupplier condition, int seconds, String what) {
+    poll(Duration.ofSeconds(seconds), condition::getAsBoolean, held -> held, what);
   }
 
   public static <T> T poll(Supplier<T> probe, Predicate<T> done, String what) {

@@ -1,6 +1,5 @@
 package dev.ferry.testing;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,16 +45,7 @@ public final class NodeProcess implements AutoCloseable {
     int http = Ports.free();
     int admin = Ports.free();
     int cluster = Ports.free();
-    JsonArray members = new JsonArray().add("127.0.0.1:" + cluster);
-    seedPorts.forEach(p -> members.add("127.0.0.1:" + p));
-    JsonObject config = new JsonObject()
-        .put("listenAddr", "127.0.0.1:" + http)
-        .put("adminListenAddr", "127.0.0.1:" + admin)
-        .put("advertiseIP", "127.0.0.1")
-        .put("clusterName", clusterName)
-        .put("clusterPort", cluster)
-        .put("clusterMembers", members)
-        .put("clusterConfig", "")
+    JsonObject config = TestNode.loopbackConfig(clusterName, http, admin, cluster, seedPorts)
         .mergeIn(settings);
     try {
       Files.createDirectories(dir);

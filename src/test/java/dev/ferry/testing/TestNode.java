@@ -4,6 +4,7 @@ import dev.ferry.FerryNode;
 import dev.ferry.config.FerryConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -46,19 +47,8 @@ public final class TestNode implements AutoCloseable {
     int http = Ports.free();
     int admin = Ports.free();
     int cluster = Ports.free();
-    JsonArray members = new JsonArray().add("127.0.0.1:" + cluster);
-    if (seedClusterPort != null) {
-      members.add("127.0.0.1:" + seedClusterPort);
-    }
-    JsonObject config = new JsonObject()
-        .put("listenAddr", "127.0.0.1:" + http)
-        .put("adminListenAddr", "127.0.0.1:" + admin)
-        .put("advertiseIP", "127.0.0.1")
-        .put("clusterName", clusterName)
-        .put("clusterPort", cluster)
-        .put("clusterMembers", members)
-        .put("clusterConfig", "")
-        .mergeIn(settings);
+    JsonObject config = loopbackConfig(clusterName, http, admin, cluster,
+        seedClusterPort == null ? List.of() : List.of(seedClusterPort)).mergeIn(settings);
     FerryConfig ferry = FerryConfig.from(config, Map.of());
     try {
       FerryNode node = FerryNode.start(ferry).await(60, TimeUnit.SECONDS);
@@ -66,6 +56,24 @@ public final class TestNode implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("the test node did not start", e);
     }
+  }
+
+  /**
+   * The settings of a test node: everything on loopback and the given ports, looking for the
+   * other members on {@code seedPorts}, with no cluster.xml.
+   */
+  public static JsonObject loopbackConfig(String clusterName, int http, int admin, int cluster,
+      List<Integer> seedPorts) {
+    JsonArray members = new JsonArray().add("127.0.0.1:" + cluster);
+    seedPorts.forEach(port -> members.add("127.0.0.1:" + port));
+    return new JsonObject()
+        .put("listenAddr", "127.0.0.1:" + http)
+        .put("adminListenAddr", "127.0.0.1:" + admin)
+        .put("advertiseIP", "127.0.0.1")
+        .put("clusterName", clusterName)
+        .put("clusterPort", cluster)
+        .put("clusterMembers", members)
+        .put("clusterConfig", "");
   }
 
   public AdminClient admin() {
