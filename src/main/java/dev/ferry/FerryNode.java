@@ -170,8 +170,8 @@ public final class FerryNode {
    */
   public Future<Void> stop() {
     ready = false;
-    String id = cluster.getNodeId();
-    log.info("Ferry node " + id + " stopping: no new clients, up to " + DRAIN_SECONDS
+    String nodeId = cluster.getNodeId();
+    log.info("Ferry node " + nodeId + " stopping: no new clients, up to " + DRAIN_SECONDS
         + " s for those in flight");
     List<Future<Void>> draining = new ArrayList<>();
     for (String id : new ArrayList<>(proxyDeployments)) {
@@ -181,7 +181,7 @@ public final class FerryNode {
         .transform(v -> members.leave())
         .transform(v -> Future.join(table.stop(), sessions.stop(), confirmations.stop()))
         .transform(v -> vertx.close())
-        .onComplete(ar -> log.info("Ferry node " + id + " left cluster " + config.clusterName()));
+        .onComplete(ar -> log.info("Ferry node " + nodeId + " left cluster " + config.clusterName()));
   }
 
   public FerryConfig config() {
