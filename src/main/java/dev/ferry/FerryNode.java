@@ -181,7 +181,8 @@ public final class FerryNode {
         .transform(v -> members.leave())
         .transform(v -> Future.join(table.stop(), sessions.stop(), confirmations.stop()))
         .transform(v -> vertx.close())
-        .onComplete(ar -> log.info("Ferry node " + nodeId + " left cluster " + config.clusterName()));
+        .onComplete(ar -> log.info("Ferry node " + nodeId + " left cluster "
+            + config.clusterName()));
   }
 
   public FerryConfig config() {
