@@ -6,6 +6,8 @@ import dev.ferry.cluster.ChangeConfirmations;
 import dev.ferry.cluster.ClusterMembers;
 import dev.ferry.cluster.ClusterSetup;
 import dev.ferry.config.FerryConfig;
+import dev.ferry.health.BackendHealth;
+import dev.ferry.health.HealthVerticle;
 import dev.ferry.http.HttpProxyVerticle;
 import dev.ferry.http.SchemeProbe;
 import dev.ferry.session.SessionStore;
@@ -32,8 +34,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
- * One Ferry node: a clustered Vert.x instance, the shared table and sessions, and the four
- * verticles that serve them. Several nodes can run in one JVM, as the tests do.
+ * One Ferry node: a clustered Vert.x instance, the shared table and sessions, this node's view
+ * of its backends' health, and the verticles that serve them. Several nodes can run in one
+ * JVM, as the tests do.
  */
 public final class FerryNode {
 
@@ -55,6 +58,7 @@ public final class FerryNode {
   private final TableWriter writer;
   private final SessionStore sessions;
   private final SchemeProbe schemes;
+  private final BackendHealth health;
   private final ChangeConfirmations confirmations;
   private final ListenerSync listenerSync;
   private final ClusterMembers members;
@@ -74,6 +78,7 @@ public final class FerryNode {
     this.writer = new TableWriter(table, hazelcast, members::reservedPorts);
     this.sessions = new SessionStore(vertx, hazelcast, config.sessionTimeout());
     this.schemes = new SchemeProbe(vertx, writer);
+    this.health = new BackendHealth(config.ejectAfterFailures(), config.ejectFor());
     this.listenerSync = new ListenerSync(vertx);
     this.confirmations = new ChangeConfirmations(vertx, cluster, table, listenerSync);
     this.stateFile = config.stateFile().isEmpty() ? null
@@ -111,7 +116,8 @@ public final class FerryNode {
     AtomicInteger tcpInstance = new AtomicInteger();
     return Future.all(table.start(), sessions.start(), confirmations.start(), members.register())
         .compose(v -> restoreIfFirst())
-        .compose(v -> vertx.deployVerticle(new StatsVerticle(config, table, nodeId())))
+        .compose(v -> vertx.deployVerticle(new StatsVerticle(config, table, health, nodeId())))
+        .compose(v -> vertx.deployVerticle(new HealthVerticle(table, health, schemes)))
         .compose(v -> vertx.deployVerticle(() -> new HttpProxyVerticle(this),
             new DeploymentOptions().setInstances(loops)))
         .onSuccess(proxyDeployments::add)
@@ -207,6 +213,10 @@ public final class FerryNode {
 
   public SchemeProbe schemes() {
     return schemes;
+  }
+
+  public BackendHealth health() {
+    return health;
   }
 
   public ChangeConfirmations confirmations() {

@@ -169,8 +169,18 @@ public final class AdminVerticle extends VerticleBase {
 
   private void listUpstreams(RoutingContext ctx) {
     JsonArray list = new JsonArray();
-    node.table().snapshot().upstreams().forEach(u -> list.add(u.toJson()));
+    node.table().snapshot().upstreams().forEach(u -> list.add(withHealth(u)));
     json(ctx, 200, list);
+  }
+
+  /** The stored form with each backend's health as this node sees it. */
+  private JsonObject withHealth(Upstream u) {
+    JsonObject json = u.toJson();
+    for (Object item : json.getJsonArray("backends")) {
+      JsonObject backend = (JsonObject) item;
+      backend.put("health", node.health().status(u.name(), backend.getString("id")));
+    }
+    return json;
   }
 
   private void getUpstream(RoutingContext ctx) {
@@ -179,7 +189,7 @@ public final class AdminVerticle extends VerticleBase {
     if (u == null) {
       error(ctx, 404, "no upstream named " + name);
     } else {
-      json(ctx, 200, u.toJson());
+      json(ctx, 200, withHealth(u));
     }
   }
 

@@ -1,12 +1,18 @@
 package dev.ferry.admin;
 
+import dev.ferry.config.ConfigException;
+import dev.ferry.config.Durations;
 import dev.ferry.config.HostNames;
 import dev.ferry.table.Backend;
+import dev.ferry.table.HealthCheck;
 import dev.ferry.table.UpstreamEdit;
 import io.netty.util.NetUtil;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -16,6 +22,13 @@ import java.util.regex.Pattern;
 record BackendRequest(UpstreamEdit upstream, Backend backend, String backendId) {
 
   private static final Pattern BACKEND_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  private static final Pattern CHECK_PATH = Pattern.compile("/[\\x21-\\x7e]{0,1023}");
+  private static final Set<String> CHECK_FIELDS =
+      Set.of("type", "path", "interval", "timeout", "healthy", "unhealthy");
+  private static final Duration MIN_INTERVAL = Duration.ofMillis(100);
+  private static final Duration MAX_INTERVAL = Duration.ofHours(1);
+  private static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
+  private static final int MAX_COUNT = 100;
 
   static BackendRequest forPut(String body) {
     JsonObject json = parse(body);
@@ -34,6 +47,8 @@ record BackendRequest(UpstreamEdit upstream, Backend backend, String backendId) 
     }
     String listen = listen(optionalString(up, "upstream.listen"));
     Boolean sticky = optionalBoolean(up, "upstream.sticky");
+    Optional<HealthCheck> check = up.containsKey("healthCheck")
+        ? Optional.ofNullable(healthCheck(up.getValue("healthCheck"))) : null;
     String id = backendId(be);
     String ip = requiredString(be, "backend.ip");
     if (!NetUtil.isValidIpV4Address(ip) && !NetUtil.isValidIpV6Address(ip)) {
@@ -47,7 +62,7 @@ record BackendRequest(UpstreamEdit upstream, Backend backend, String backendId) 
     }
     String version = optionalString(be, "backend.version");
     int weight = weight(be);
-    return new BackendRequest(new UpstreamEdit(name, alias, listen, sticky),
+    return new BackendRequest(new UpstreamEdit(name, alias, listen, sticky, check),
         new Backend(id, ip, port, scheme,
             version == null ? "" : version, weight), id);
   }
@@ -132,6 +147,77 @@ record BackendRequest(UpstreamEdit upstream, Backend backend, String backendId) 
     return ":" + port;
   }
 
+  /** The check described by {@code value}; null when the caller sent null to remove it. */
+  private static HealthCheck healthCheck(Object value) {
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonObject json)) {
+      throw bad("upstream.healthCheck must be an object such as {\"type\": \"http\","
+          + " \"path\": \"/healthz\"}, or null to remove the check");
+    }
+    for (String field : json.fieldNames()) {
+      if (!CHECK_FIELDS.contains(field)) {
+        throw bad("upstream.healthCheck." + field + " is not a field of a health check;"
+            + " known fields: type, path, interval, timeout, healthy, unhealthy");
+      }
+    }
+    String type = optionalString(json, "upstream.healthCheck.type");
+    if (type == null || !(type.equals(HealthCheck.HTTP) || type.equals(HealthCheck.TCP))) {
+      throw bad("upstream.healthCheck.type must be \"http\" or \"tcp\""
+          + (type == null ? "" : ", not \"" + type + "\""));
+    }
+    String path = optionalString(json, "upstream.healthCheck.path");
+    if (type.equals(HealthCheck.TCP) && path != null) {
+      throw bad("upstream.healthCheck.path applies only to checks of type http");
+    }
+    if (type.equals(HealthCheck.HTTP)) {
+      path = path == null ? "/" : path;
+      if (!CHECK_PATH.matcher(path).matches()) {
+        throw bad("upstream.healthCheck.path: '" + path + "' must start with / and hold no"
+            + " spaces or control characters (at most 1024 characters)");
+      }
+    }
+    Duration interval = checkDuration(json, "interval", "5s", MIN_INTERVAL, MAX_INTERVAL);
+    Duration timeout = checkDuration(json, "timeout", "2s", MIN_TIMEOUT, MAX_INTERVAL);
+    if (timeout.compareTo(interval) > 0) {
+      throw bad("upstream.healthCheck.timeout: " + json.getValue("timeout", "2s")
+          + " is longer than the interval " + json.getValue("interval", "5s")
+          + "; a check must end before the next one starts");
+    }
+    return new HealthCheck(type, path == null ? "" : path, interval, timeout,
+        checkCount(json, "healthy", 2), checkCount(json, "unhealthy", 3));
+  }
+
+  private static Duration checkDuration(JsonObject json, String field, String byDefault,
+      Duration min, Duration max) {
+    String name = "upstream.healthCheck." + field;
+    String text = optionalString(json, name);
+    Duration d;
+    try {
+      d = Durations.parse(name, text == null ? byDefault : text);
+    } catch (ConfigException e) {
+      throw bad(e.getMessage());
+    }
+    if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      throw bad(name + ": " + text + " is outside " + min.toMillis() + "ms-1h");
+    }
+    return d;
+  }
+
+  private static int checkCount(JsonObject json, String field, int byDefault) {
+    String name = "upstream.healthCheck." + field;
+    Object value = json.getValue(field);
+    if (value == null) {
+      return byDefault;
+    }
+    int count = wholeNumber(value, name);
+    if (count < 1 || count > MAX_COUNT) {
+      throw bad(name + ": " + count + " is outside 1-" + MAX_COUNT);
+    }
+    return count;
+  }
+
   private static int weight(JsonObject be) {
     Object weihgt = be.getValue("weihgt");
     Object weight = be.getValue("weight");
@@ -180,7 +266,7 @@ record BackendRequest(UpstreamEdit upstream, Backend backend, String backendId) 
   }
 
   private static String optionalString(JsonObject json, String field) {
-    Object value = json.getValue(field.substring(field.indexOf('.') + 1));
+    Object value = json.getValue(field.substring(field.lastIndexOf('.') + 1));
     if (value == null || value instanceof String) {
       return (String) value;
     }
@@ -188,7 +274,7 @@ record BackendRequest(UpstreamEdit upstream, Backend backend, String backendId) 
   }
 
   private static Boolean optionalBoolean(JsonObject json, String field) {
-    Object value = json.getValue(field.substring(field.indexOf('.') + 1));
+    Object value = json.getValue(field.substring(field.lastIndexOf('.') + 1));
     if (value == null || value instanceof Boolean) {
       return (Boolean) value;
     }

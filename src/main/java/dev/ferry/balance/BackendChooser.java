@@ -1,5 +1,6 @@
 package dev.ferry.balance;
 
+import dev.ferry.health.BackendHealth;
 import dev.ferry.session.SessionStore;
 import dev.ferry.session.StickySession;
 import dev.ferry.table.Backend;
@@ -7,18 +8,23 @@ import dev.ferry.table.Upstream;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Picks the backend for a new request or connection: the client's sticky backend while it
- * exists, else the next one by weight. One per event loop; it holds that loop's balancers.
+ * exists and is healthy, else the next healthy one by weight. When no backend is healthy, they
+ * are tried all the same, as nginx does: the verdicts may be stale, and an answer from a backend
+ * thought down beats a certain 502. One per event loop; it holds that loop's balancers.
  */
 public final class BackendChooser {
 
   private final SessionStore sessions;
+  private final BackendHealth health;
   private final Map<String, Balancer> balancers = new HashMap<>();
 
-  public BackendChooser(SessionStore sessions) {
+  public BackendChooser(SessionStore sessions, BackendHealth health) {
     this.sessions = sessions;
+    this.health = health;
   }
 
   /**
@@ -26,15 +32,29 @@ public final class BackendChooser {
    * this request); null when no backend can take it.
    */
   public Backend choose(Upstream upstream, String clientIp, List<String> excluded) {
+    Predicate<Backend> healthy = health.takingClients(upstream.name());
+    StickySession session = null;
+    Backend stuck = null;
     if (upstream.sticky()) {
-      StickySession session = sessions.get(upstream.name(), clientIp);
-      Backend stuck = session == null ? null : upstream.backend(session.backendId());
-      if (stuck != null && (excluded == null || !excluded.contains(stuck.id()))) {
+      session = sessions.get(upstream.name(), clientIp);
+      stuck = session == null ? null : upstream.backend(session.backendId());
+      if (stuck != null && excluded != null && excluded.contains(stuck.id())) {
+        stuck = null;
+      }
+      if (stuck != null && (healthy == null || healthy.test(stuck))) {
         sessions.touch(session);
         return stuck;
       }
     }
-    Backend picked = balancer(upstream).next(excluded);
+    Balancer balancer = balancer(upstream);
+    Backend picked = balancer.next(excluded, healthy);
+    if (picked == null && healthy != null) {
+      if (stuck != null) {
+        sessions.touch(session);
+        return stuck;
+      }
+      picked = balancer.next(excluded);
+    }
     if (picked != null && upstream.sticky()) {
       sessions.stick(upstream.name(), clientIp, picked.id());
     }

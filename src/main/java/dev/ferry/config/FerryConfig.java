@@ -38,10 +38,14 @@ public record FerryConfig(
     int clusterPort,
     String clusterConfig,
     String stateFile,
+    int ejectAfterFailures,
+    Duration ejectFor,
     JsonObject source) {
 
   /** Every key with its built-in default, in the order the documentation gives them. */
   public static final Map<String, Object> DEFAULTS = defaults();
+  /** The highest accepted {@code ejectAfterFailures}. */
+  public static final int MAX_EJECT_AFTER_FAILURES = 1000;
 
   private static Map<String, Object> defaults() {
     Map<String, Object> d = new LinkedHashMap<>();
@@ -59,6 +63,8 @@ public record FerryConfig(
     d.put("clusterPort", 5701);
     d.put("clusterConfig", "cluster.xml");
     d.put("stateFile", "");
+    d.put("ejectAfterFailures", 3);
+    d.put("ejectFor", "10s");
     return Collections.unmodifiableMap(d);
   }
 
@@ -124,11 +130,11 @@ public record FerryConfig(
       }
       return members;
     }
-    if (key.equals("clusterPort")) {
+    if (key.equals("clusterPort") || key.equals("ejectAfterFailures")) {
       try {
         return Integer.parseInt(value.trim());
       } catch (NumberFormatException e) {
-        throw new ConfigException(envName(key) + ": '" + value + "' is not a port number");
+        throw new ConfigException(envName(key) + ": '" + value + "' is not a whole number");
       }
     }
     return value;
@@ -166,9 +172,18 @@ public record FerryConfig(
     int clusterPort = integer(c, "clusterPort");
     HostPort.parsePort("clusterPort", Integer.toString(clusterPort));
     List<String> members = members(c);
+    int ejectAfter = integer(c, "ejectAfterFailures");
+    if (ejectAfter < 0 || ejectAfter > MAX_EJECT_AFTER_FAILURES) {
+      throw new ConfigException("ejectAfterFailures: " + ejectAfter + " is outside 0-"
+          + MAX_EJECT_AFTER_FAILURES + " (0 turns ejection off)");
+    }
+    Duration ejectFor = Durations.parse("ejectFor", string(c, "ejectFor"));
+    if (ejectFor.toMillis() < 100 || ejectFor.toMillis() > 3_600_000) {
+      throw new ConfigException("ejectFor: must be between 100ms and 1h");
+    }
     return new FerryConfig(listen, tlsListen, cert, key, domain, advertise, admin,
         string(c, "adminToken"), timeout, clusterName, members, clusterPort,
-        string(c, "clusterConfig"), string(c, "stateFile"), c);
+        string(c, "clusterConfig"), string(c, "stateFile"), ejectAfter, ejectFor, c);
   }
 
   private static List<String> members(JsonObject c) {

@@ -47,6 +47,11 @@ final class Exchange {
     tried.add(refusing.id());
   }
 
+  /** Whether the client's exchange is over: answered, or its connection gone. */
+  boolean finished() {
+    return finished;
+  }
+
   void connectedTo(Backend chosen) {
     backend = chosen;
     connected = true;

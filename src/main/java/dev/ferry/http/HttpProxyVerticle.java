@@ -46,8 +46,8 @@ public final class HttpProxyVerticle extends VerticleBase {
         .setConnectTimeout(5000)
         .setTrustAll(true)
         .setVerifyHost(false), new PoolOptions().setHttp1MaxSize(256));
-    BackendChooser chooser = new BackendChooser(node.sessions());
-    Forwarder plain = new ProxyForwarder(client, chooser, node.schemes(), false);
+    BackendChooser chooser = new BackendChooser(node.sessions(), node.health());
+    Forwarder plain = new ProxyForwarder(client, chooser, node.schemes(), node.health(), false);
     Future<HttpServer> http = listen("listenAddr", node.config().listenAddr(),
         new HttpServerOptions(), plain);
     if (node.config().tlsListenAddr() == null) {
@@ -56,7 +56,7 @@ public final class HttpProxyVerticle extends VerticleBase {
     HttpServerOptions tlsOptions = new HttpServerOptions().setSsl(true).setKeyCertOptions(
         new PemKeyCertOptions().setCertPath(node.config().tlsCertFile())
             .setKeyPath(node.config().tlsKeyFile()));
-    Forwarder secure = new ProxyForwarder(client, chooser, node.schemes(), true);
+    Forwarder secure = new ProxyForwarder(client, chooser, node.schemes(), node.health(), true);
     return Future.all(http, listen("tlsListenAddr",
         node.config().tlsListenAddr(), tlsOptions, secure));
   }

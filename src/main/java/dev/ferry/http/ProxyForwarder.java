@@ -1,6 +1,7 @@
 package dev.ferry.http;
 
 import dev.ferry.balance.BackendChooser;
+import dev.ferry.health.BackendHealth;
 import dev.ferry.table.Backend;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -33,12 +34,15 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
   private final HttpProxy proxy;
   private final BackendChooser chooser;
   private final SchemeProbe schemes;
+  private final BackendHealth health;
   private final boolean tls;
   private Exchange handoff;
 
-  ProxyForwarder(HttpClient client, BackendChooser chooser, SchemeProbe schemes, boolean tls) {
+  ProxyForwarder(HttpClient client, BackendChooser chooser, SchemeProbe schemes,
+      BackendHealth health, boolean tls) {
     this.chooser = chooser;
     this.schemes = schemes;
+    this.health = health;
     this.tls = tls;
     this.proxy = HttpProxy.reverseProxy(new ProxyOptions(), client);
     proxy.addInterceptor(this, true);
@@ -62,6 +66,10 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
     addForwardedHeaders(request, original, exchange.clientIp);
     request.setBody(countedBody(request.getBody(), exchange::received));
     return context.sendRequest().recover(err -> {
+      if (!(err instanceof NoBackend) && exchange.backend() != null && !exchange.finished()) {
+        // Connected, but the backend broke off before its answer's header.
+        health.failed(exchange.upstreamName(), exchange.backend());
+      }
       String reason = reasonFor(exchange, err);
       exchange.failed(reason);
       ProxyResponse answer = request.release().response().setStatusCode(502);
@@ -78,6 +86,7 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
       return response.send();
     }
     Exchange exchange = context.get(EXCHANGE, Exchange.class);
+    health.succeeded(exchange.upstreamName(), exchange.backend());
     response.setBody(countedBody(response.getBody(), exchange::sent));
     return context.sendResponse();
   }
@@ -133,6 +142,7 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
           log.fine(() -> "Backend " + backend.id() + " of upstream " + exchange.upstreamName()
               + " refused the connection: " + err.getMessage());
           exchange.refusedBy(backend);
+          health.failed(exchange.upstreamName(), backend);
           if (exchange.route.pinned() != null) {
             return Future.failedFuture(new NoBackend("backend " + backend.id() + " of upstream "
                 + exchange.upstreamName() + " refused the connection"));

@@ -46,12 +46,18 @@ public final class ClusterStats {
     });
   }
 
-  /** Adds numbers field by field, keeps the longest uptime, and descends into objects. */
+  /**
+   * Adds numbers field by field, keeps the longest uptime, and descends into objects. A
+   * backend's health is each node's own view, so the sum leaves it out.
+   */
   static void add(JsonObject into, JsonObject from) {
     if (from == null) {
       return;
     }
     for (String key : from.fieldNames()) {
+      if (key.equals("health")) {
+        continue;
+      }
       Object value = from.getValue(key);
       Object current = into.getValue(key);
       if (value instanceof JsonObject object) {

@@ -2,6 +2,7 @@ package dev.ferry.stats;
 
 import dev.ferry.config.Durations;
 import dev.ferry.config.FerryConfig;
+import dev.ferry.health.BackendHealth;
 import dev.ferry.table.Backend;
 import dev.ferry.table.RoutingTable;
 import dev.ferry.table.Upstream;
@@ -30,6 +31,7 @@ public final class StatsVerticle extends VerticleBase {
 
   private final FerryConfig config;
   private final UpstreamTable table;
+  private final BackendHealth health;
   private final String nodeId;
   private final Counters global = new Counters();
   private final Map<String, Map<String, Counters>> backends = new TreeMap<>();
@@ -41,9 +43,11 @@ public final class StatsVerticle extends VerticleBase {
     long servingSince;
   }
 
-  public StatsVerticle(FerryConfig config, UpstreamTable table, String nodeId) {
+  public StatsVerticle(FerryConfig config, UpstreamTable table, BackendHealth health,
+      String nodeId) {
     this.config = config;
     this.table = table;
+    this.health = health;
     this.nodeId = nodeId;
   }
 
@@ -120,12 +124,13 @@ public final class StatsVerticle extends VerticleBase {
       Map<String, Counters> own = backends.getOrDefault(upstream, Map.of());
       if (backend != null) {
         Counters c = own.get(backend);
-        return c == null ? new JsonObject() : c.backendJson();
+        return c == null ? new JsonObject()
+            : c.backendJson().put("health", health.status(upstream, backend));
       }
-      return backendsJson(own);
+      return backendsJson(upstream, own);
     }
     JsonObject perUpstream = new JsonObject();
-    backends.forEach((name, own) -> perUpstream.put(name, backendsJson(own)));
+    backends.forEach((name, own) -> perUpstream.put(name, backendsJson(name, own)));
     JsonObject tcpd = new JsonObject();
     listeners.forEach((listen, l) -> tcpd.put(listen, new JsonObject()
         .put("active_clients", l.counters.active)
@@ -142,9 +147,10 @@ public final class StatsVerticle extends VerticleBase {
         .put("tcpd", tcpd);
   }
 
-  private static JsonObject backendsJson(Map<String, Counters> own) {
+  private JsonObject backendsJson(String upstream, Map<String, Counters> own) {
     JsonObject out = new JsonObject();
-    own.forEach((id, c) -> out.put(id, c.backendJson()));
+    own.forEach((id, c) ->
+        out.put(id, c.backendJson().put("health", health.status(upstream, id))));
     return out;
   }
 }

@@ -43,13 +43,17 @@ public final class TableWriter {
       checkClaims(edit.name(), alias, existing == null ? listen : "");
       boolean sticky = edit.sticky() != null ? edit.sticky()
           : existing == null || existing.sticky();
+      HealthCheck check = edit.healthCheck() != null ? edit.healthCheck().orElse(null)
+          : existing == null ? null : existing.healthCheck();
       long revision = nextRevision(existing);
       Upstream updated;
       if (existing == null) {
-        updated = new Upstream(edit.name(), alias, listen, sticky, List.of(backend), revision);
+        updated = new Upstream(edit.name(), alias, listen, sticky, List.of(backend), check,
+            revision);
       } else {
         Backend kept = keepDetectedScheme(existing.backend(backend.id()), backend);
-        updated = existing.withSettings(alias, sticky, revision).withBackend(kept, revision);
+        updated = existing.withSettings(alias, sticky, check, revision)
+            .withBackend(kept, revision);
       }
       table.map().set(updated.name(), updated.toStored());
       index.claim(updated, existing);

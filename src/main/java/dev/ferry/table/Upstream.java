@@ -7,14 +7,21 @@ import java.util.List;
 
 /**
  * An application and its backends. {@code listen} is {@code :port} of its TCP listener or empty;
- * {@code revision} orders the versions of one upstream across the cluster.
+ * {@code healthCheck} is null when the backends are not checked actively; {@code revision}
+ * orders the versions of one upstream across the cluster.
  */
 public record Upstream(
     String name, String alias, String listen, boolean sticky, List<Backend> backends,
-    long revision) {
+    HealthCheck healthCheck, long revision) {
 
   public Upstream {
     backends = List.copyOf(backends);
+  }
+
+  /** An upstream without an active health check. */
+  public Upstream(String name, String alias, String listen, boolean sticky,
+      List<Backend> backends, long revision) {
+    this(name, alias, listen, sticky, backends, null, revision);
   }
 
   public Backend backend(String id) {
@@ -40,17 +47,18 @@ public record Upstream(
     } else {
       list.set(at, backend);
     }
-    return new Upstream(name, alias, listen, sticky, list, newRevision);
+    return new Upstream(name, alias, listen, sticky, list, healthCheck, newRevision);
   }
 
   public Upstream withoutBackend(String id, long newRevision) {
     List<Backend> list = new ArrayList<>(backends);
     list.removeIf(b -> b.id().equals(id));
-    return new Upstream(name, alias, listen, sticky, list, newRevision);
+    return new Upstream(name, alias, listen, sticky, list, healthCheck, newRevision);
   }
 
-  public Upstream withSettings(String newAlias, boolean newSticky, long newRevision) {
-    return new Upstream(name, newAlias, listen, newSticky, backends, newRevision);
+  public Upstream withSettings(String newAlias, boolean newSticky, HealthCheck newHealthCheck,
+      long newRevision) {
+    return new Upstream(name, newAlias, listen, newSticky, backends, newHealthCheck, newRevision);
   }
 
   private int indexOf(String id) {
@@ -66,12 +74,15 @@ public record Upstream(
   public JsonObject toJson() {
     JsonArray list = new JsonArray();
     backends.forEach(b -> list.add(b.toJson()));
-    return new JsonObject()
+    JsonObject json = new JsonObject()
         .put("name", name)
         .put("alias", alias)
         .put("listen", listen)
-        .put("sticky", sticky)
-        .put("backends", list);
+        .put("sticky", sticky);
+    if (healthCheck != null) {
+      json.put("healthCheck", healthCheck.toJson());
+    }
+    return json.put("backends", list);
   }
 
   /** The form kept in the cluster map: the public form and the revision. */
@@ -85,8 +96,9 @@ public record Upstream(
     for (Object item : json.getJsonArray("backends")) {
       list.add(Backend.fromJson((JsonObject) item));
     }
+    JsonObject check = json.getJsonObject("healthCheck");
     return new Upstream(json.getString("name"), json.getString("alias", ""),
         json.getString("listen", ""), json.getBoolean("sticky", true), list,
-        json.getLong("revision", 0L));
+        check == null ? null : HealthCheck.fromJson(check), json.getLong("revision", 0L));
   }
 }

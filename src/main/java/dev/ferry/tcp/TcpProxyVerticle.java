@@ -71,7 +71,7 @@ public final class TcpProxyVerticle extends VerticleBase {
   public Future<?> start() {
     counter = new TrafficCounter(vertx);
     counter.start();
-    chooser = new BackendChooser(node.sessions());
+    chooser = new BackendChooser(node.sessions(), node.health());
     client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(5000));
     Future<Void> following = vertx.eventBus()
         .localConsumer(FerryNode.TABLE_CHANGED, msg -> sync()).completion();
@@ -180,8 +180,12 @@ public final class TcpProxyVerticle extends VerticleBase {
     }
     client.connect(backend.port(), backend.ip()).onComplete(ar -> {
       if (ar.succeeded()) {
+        node.health().succeeded(upstream.name(), backend);
         pipe(l, upstream, backend, source, ar.result());
-      } else if (ar.cause() instanceof ConnectException && !l.closed) {
+        return;
+      }
+      node.health().failed(upstream.name(), backend);
+      if (ar.cause() instanceof ConnectException && !l.closed) {
         List<String> refused = tried == null ? new ArrayList<>() : tried;
         refused.add(backend.id());
         connect(l, upstream, source, refused);

@@ -51,7 +51,8 @@ class AdminApiTest {
     assertTrue(stored.getBoolean("sticky"));
     JsonObject backend = stored.getJsonArray("backends").getJsonObject(0);
     assertEquals(new JsonObject().put("id", "1-defaults").put("ip", "10.0.0.5")
-        .put("port", 31001).put("scheme", "").put("version", "").put("weihgt", 100), backend);
+        .put("port", 31001).put("scheme", "").put("version", "").put("weihgt", 100)
+        .put("health", "unchecked"), backend);
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.ferry.table.Backend;
 import dev.ferry.table.Upstream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 class BalancerTest {
@@ -21,9 +22,14 @@ class BalancerTest {
   }
 
   private static String picks(Balancer balancer, int count, List<String> excluded) {
+    return picks(balancer, count, excluded, null);
+  }
+
+  private static String picks(Balancer balancer, int count, List<String> excluded,
+      Predicate<Backend> usable) {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < count; i++) {
-      Backend b = balancer.next(excluded);
+      Backend b = balancer.next(excluded, usable);
       out.append(b == null ? "-" : b.id());
     }
     return out.toString();
@@ -68,5 +74,13 @@ class BalancerTest {
     assertNull(new Balancer(upstream(0, 0)).next(null));
     assertNull(new Balancer(upstream(0, 100)).next(List.of("b")));
     assertNull(new Balancer(upstream()).next(null));
+  }
+
+  @Test
+  void unusableBackendsAreSkippedAndTheOthersKeepTheirOrder() {
+    Balancer balancer = new Balancer(upstream(100, 100, 100));
+    assertEquals("ac".repeat(3), picks(balancer, 6, null, b -> !b.id().equals("b")));
+    assertEquals("-", picks(balancer, 1, null, b -> false));
+    assertEquals("c", picks(balancer, 1, List.of("a"), b -> !b.id().equals("b")));
   }
 }

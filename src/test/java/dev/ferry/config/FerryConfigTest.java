@@ -61,7 +61,8 @@ class FerryConfigTest {
   void defaultsListEveryKeyOfTheContractInItsOrder() {
     assertEquals(List.of("listenAddr", "tlsListenAddr", "tlsCertFile", "tlsKeyFile", "domain",
         "advertiseIP", "adminListenAddr", "adminToken", "sessionTimeout", "clusterName",
-        "clusterMembers", "clusterPort", "clusterConfig", "stateFile"),
+        "clusterMembers", "clusterPort", "clusterConfig", "stateFile", "ejectAfterFailures",
+        "ejectFor"),
         List.copyOf(FerryConfig.DEFAULTS.keySet()));
   }
 
