@@ -75,7 +75,8 @@ public final class FerryNode {
     this.sessions = new SessionStore(vertx, hazelcast, config.sessionTimeout());
     this.schemes = new SchemeProbe(vertx, writer);
     this.listenerSync = new ListenerSync(vertx);
-    this.confirmations = new ChangeConfirmations(vertx, cluster, table, listenerSync);
+    this.confirmations = new ChangeConfirmations(vertx, cluster, table, listenerSync,
+        members.describeSelf());
     this.stateFile = config.stateFile().isEmpty() ? null
         : new StateFile(vertx, Path.of(config.stateFile()), table);
   }
