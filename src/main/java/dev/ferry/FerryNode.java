@@ -80,7 +80,8 @@ public final class FerryNode {
     this.schemes = new SchemeProbe(vertx, writer);
     this.health = new BackendHealth(config.ejectAfterFailures(), config.ejectFor());
     this.listenerSync = new ListenerSync(vertx);
-    this.confirmations = new ChangeConfirmations(vertx, cluster, table, listenerSync);
+    this.confirmations = new ChangeConfirmations(vertx, cluster, table, listenerSync,
+        members.describeSelf());
     this.stateFile = config.stateFile().isEmpty() ? null
         : new StateFile(vertx, Path.of(config.stateFile()), table);
   }

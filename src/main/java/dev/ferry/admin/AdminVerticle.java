@@ -3,9 +3,11 @@ package dev.ferry.admin;
 import dev.ferry.FerryNode;
 import dev.ferry.stats.ClusterStats;
 import dev.ferry.stats.StatsVerticle;
+import dev.ferry.cluster.ChangeConfirmations.Confirmation;
 import dev.ferry.table.Change;
 import dev.ferry.table.TableException;
 import dev.ferry.table.Upstream;
+import dev.ferry.table.Write;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -19,6 +21,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -95,15 +98,25 @@ public final class AdminVerticle extends VerticleBase {
       return;
     }
     String header = ctx.request().getHeader("authorization");
-    String given = header != null && header.startsWith("Bearer ") ? header.substring(7) : "";
-    if (MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
+    String given = bearerToken(header);
+    if (given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
         token.getBytes(StandardCharsets.UTF_8))) {
       ctx.next();
-    } else {
-      ctx.response().putHeader("www-authenticate", "Bearer");
-      error(ctx, 401, header == null ? "this call needs Authorization: Bearer <adminToken>"
-          : "the admin token is wrong");
+      return;
     }
+    ctx.response().putHeader("www-authenticate", "Bearer");
+    error(ctx, 401, header == null ? "this call needs Authorization: Bearer <adminToken>"
+        : given == null ? "the Authorization header must say Bearer <adminToken>"
+        : "the admin token is wrong");
+  }
+
+  /** The token of a {@code Bearer} header, whose scheme name is case-insensitive; else null. */
+  private static String bearerToken(String header) {
+    String scheme = "Bearer ";
+    if (header == null || !header.regionMatches(true, 0, scheme, 0, scheme.length())) {
+      return null;
+    }
+    return header.substring(scheme.length()).trim();
   }
 
   private void requireJson(RoutingContext ctx) {
@@ -124,16 +137,40 @@ public final class AdminVerticle extends VerticleBase {
       return;
     }
     node.writer().put(request.upstream(), request.backend())
-        .compose(change -> confirmed(ctx, change))
-        .onSuccess(change -> {
+        .compose(write -> confirmed(ctx, write.change())
+            .compose(confirmation -> listenerOpened(ctx, write, confirmation)))
+        .onSuccess(write -> {
           log.info("Backend " + request.backend().id() + " (" + request.backend().hostPort()
-              + ") of upstream " + change.name() + " stored");
-          Upstream stored = node.table().snapshot().upstream(change.name());
-          json(ctx, 201, stored == null ? new JsonObject() : stored.toJson());
+              + ") of upstream " + write.change().name() + " stored");
+          json(ctx, 201, write.after().toJson());
         })
         .onFailure(err -> failed(ctx, err));
   }
 
+  /**
+   * Undoes a put whose new TCP listener some node could not open (a port another process
+   * holds, or a privileged one), as HAProxy or NGINX would refuse to start on it, and fails
+   * with the nodes and their errors once every node is back to the table as it was.
+   */
+  private Future<Write> listenerOpened(RoutingContext ctx, Write write,
+      Confirmation confirmation) {
+    List<String> failures = confirmation.listenerFailures();
+    if (failures.isEmpty()) {
+      return Future.succeededFuture(write);
+    }
+    String reasons = String.join("; ", failures);
+    if (!write.opensListener()) {
+      log.warning("Upstream " + write.change().name() + " changed, but its TCP listener is "
+          + "not open everywhere: " + reasons);
+      return Future.succeededFuture(write);
+    }
+    log.warning("Upstream " + write.change().name() + " removed again: " + reasons);
+    return node.writer().revertListener(write)
+        .compose(undone -> undone == null ? Future.succeededFuture()
+            : confirmed(ctx, undone))
+        .compose(v -> Future.failedFuture(new TableException(409, reasons
+            + "; upstream " + write.change().name() + " was not added")));
+  }
   private void deleteBackend(RoutingContext ctx) {
     BackendRequest request;
     try {
@@ -146,7 +183,7 @@ public final class AdminVerticle extends VerticleBase {
     node.writer().remove(name, request.backendId())
         .compose(change -> node.sessions().forgetBackend(name, request.backendId())
             .map(change))
-        .compose(change -> confirmed(ctx, change))
+        .compose(change -> confirmed(ctx, change).map(change))
         .onSuccess(change -> {
           log.info("Backend " + request.backendId() + " of upstream " + name + " removed"
               + (change.removed() ? ", and the upstream with it" : ""));
@@ -156,14 +193,15 @@ public final class AdminVerticle extends VerticleBase {
   }
 
   /** Waits for every live node to hold the change; names those that did not in a header. */
-  private Future<Change> confirmed(RoutingContext ctx, Change change) {
-    return node.confirmations().confirm(change, CONFIRM_MILLIS).map(missing -> {
+  private Future<Confirmation> confirmed(RoutingContext ctx, Change change) {
+    return node.confirmations().confirm(change, CONFIRM_MILLIS).map(confirmation -> {
+      List<String> missing = confirmation.missing();
       if (!missing.isEmpty()) {
         log.warning("Nodes " + missing + " did not confirm the change to upstream "
             + change.name() + " within " + CONFIRM_MILLIS + " ms");
         ctx.response().putHeader("X-Ferry-Unconfirmed", String.join(",", missing));
       }
-      return change;
+      return confirmation;
     });
   }
 

@@ -82,8 +82,7 @@ public final class ClusterMembers {
   public Map<Integer, String> reservedPorts() {
     Map<Integer, String> ports = new HashMap<>();
     for (JsonObject member : live()) {
-      String node = "node " + member.getString("advertiseIP") + " (admin "
-          + member.getString("adminListenAddr") + ")";
+      String node = describe(member);
       ports.put(port(member.getString("listenAddr")), "the HTTP listener of " + node);
       String tls = member.getString("tlsListenAddr", "");
       if (!tls.isEmpty()) {
@@ -93,6 +92,16 @@ public final class ClusterMembers {
       ports.put(member.getInteger("clusterPort"), "the cluster port of " + node);
     }
     return ports;
+  }
+
+  /** This node as error messages name it, by its address and admin address. */
+  public String describeSelf() {
+    return describe(self);
+  }
+
+  private static String describe(JsonObject member) {
+    return "node " + member.getString("advertiseIP") + " (admin "
+        + member.getString("adminListenAddr") + ")";
   }
 
   private static int port(String address) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
@@ -19,11 +20,14 @@ public final class TableWriter {
   /** The key locked around every write; its value is the highest revision written. */
   private static final String LOCK = "table";
   private static final String REVISION = LOCK;
+  /** How long a write waits for its turn before it answers 503. */
+  private static final long LOCK_WAIT_SECONDS = 5;
 
   private final UpstreamTable table;
   private final IMap<String, Long> meta;
   private final Supplier<Map<Integer, String>> reservedPorts;
   private final ClaimIndex index;
+  private final ReentrantLock local = new ReentrantLock(true);
 
   /** {@code reservedPorts} maps each port the cluster's nodes use themselves to what uses it. */
   public TableWriter(UpstreamTable table, HazelcastInstance hazelcast,
@@ -35,7 +39,7 @@ public final class TableWriter {
   }
 
   /** Adds or updates the upstream and one of its backends. */
-  public Future<Change> put(UpstreamEdit edit, Backend backend) {
+  public Future<Write> put(UpstreamEdit edit, Backend backend) {
     return locked(() -> {
       Upstream existing = read(edit.name());
       String alias = edit.alias() != null ? edit.alias() : existing != null ? existing.alias() : "";
@@ -57,7 +61,23 @@ public final class TableWriter {
       }
       table.map().set(updated.name(), updated.toStored());
       index.claim(updated, existing);
-      return new Change(updated.name(), revision, false);
+      return new Write(new Change(updated.name(), revision, false), existing, updated);
+    });
+  }
+
+  /**
+   * Undoes a put that created an upstream whose listener some node cannot open: removes the
+   * upstream, also when later puts added backends to it, since none of them can be served on
+   * that port either. Answers the change made, or null when the upstream is already gone or
+   * listens elsewhere.
+   */
+  public Future<Change> revertListener(Write write) {
+    return locked(() -> {
+      Upstream current = read(write.change().name());
+      if (current == null || !current.listen().equals(write.after().listen())) {
+        return null;
+      }
+      return removeUpstream(current);
     });
   }
 
@@ -72,10 +92,7 @@ public final class TableWriter {
         throw new TableException(404, "upstream " + name + " has no backend " + backendId);
       }
       if (existing.backends().size() == 1) {
-        table.map().remove(name);
-        index.release(existing);
-        nextRevision(existing);
-        return new Change(name, existing.revision(), true);
+        return removeUpstream(existing);
       }
       long revision = nextRevision(existing);
       table.map().set(name, existing.withoutBackend(backendId, revision).toStored());
@@ -120,17 +137,42 @@ public final class TableWriter {
     });
   }
 
+  private Change removeUpstream(Upstream existing) {
+    table.map().remove(existing.name());
+    index.release(existing);
+    nextRevision(existing);
+    return new Change(existing.name(), existing.revision(), true);
+  }
+
+  /**
+   * Runs {@code body} under the cluster-wide lock. This node's writes queue first, in order,
+   * for a local fair lock: the cluster lock is not fair, and a crowd of writers from one node
+   * racing for it could starve one of them past the timeout.
+   */
   private <T> Future<T> locked(Callable<T> body) {
     return table.vertx().executeBlocking(() -> {
-      if (!meta.tryLock(LOCK, 5, TimeUnit.SECONDS, 30, TimeUnit.SECONDS)) {
-        throw new TableException(503, "the upstream table is busy; try again");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(LOCK_WAIT_SECONDS);
+      if (!local.tryLock(LOCK_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        throw busy();
       }
       try {
-        return body.call();
+        long left = Math.max(0, deadline - System.nanoTime());
+        if (!meta.tryLock(LOCK, left, TimeUnit.NANOSECONDS, 30, TimeUnit.SECONDS)) {
+          throw busy();
+        }
+        try {
+          return body.call();
+        } finally {
+          meta.unlock(LOCK);
+        }
       } finally {
-        meta.unlock(LOCK);
+        local.unlock();
       }
     }, false);
+  }
+
+  private static TableException busy() {
+    return new TableException(503, "the upstream table is busy; try again");
   }
 
   private Upstream read(String name) {

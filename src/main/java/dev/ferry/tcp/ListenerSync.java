@@ -12,24 +12,35 @@ import java.util.Map;
 
 /**
  * Tells when every TCP proxy instance of this node has opened and closed its listeners for a
- * given table generation, so that a change is confirmed only once its listener accepts.
+ * given table generation, so that a change is confirmed only once its listener accepts, and
+ * which listeners could not be opened, so that the change that asked for them can be undone.
  */
 public final class ListenerSync {
 
   private final Vertx vertx;
-  private final Map<Integer, Long> reached = new HashMap<>();
+  private final Map<Integer, Report> reports = new HashMap<>();
   private final List<Waiter> waiters = new ArrayList<>();
 
   private record Waiter(long generation, Context context, Promise<Void> promise) {
+  }
+
+  /** What one instance last said: the generation it reached, the ports it could not open. */
+  private record Report(long generation, Map<Integer, String> failed) {
   }
 
   public ListenerSync(Vertx vertx) {
     this.vertx = vertx;
   }
 
-  /** Instance {@code instance} has its listeners in line with table generation {@code gen}. */
-  synchronized void reached(int instance, long generation) {
-    reached.merge(instance, generation, Math::max);
+  /**
+   * Instance {@code instance} has its listeners in line with table generation {@code gen},
+   * except those of {@code failed}: port to why it could not be opened.
+   */
+  synchronized void reached(int instance, long generation, Map<Integer, String> failed) {
+    Report last = reports.get(instance);
+    if (last == null || last.generation <= generation) {
+      reports.put(instance, new Report(generation, Map.copyOf(failed)));
+    }
     for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
       Waiter w = it.next();
       if (holds(w.generation)) {
@@ -40,18 +51,28 @@ public final class ListenerSync {
   }
 
   synchronized void leave(int instance) {
-    reached.remove(instance);
-    reached(instance, Long.MAX_VALUE);
-    reached.remove(instance);
+    reached(instance, Long.MAX_VALUE, Map.of());
+    reports.remove(instance);
   }
 
   private boolean holds(long generation) {
-    for (long g : reached.values()) {
-      if (g < generation) {
+    for (Report r : reports.values()) {
+      if (r.generation < generation) {
         return false;
       }
     }
     return true;
+  }
+
+  /** Why this node's listener on {@code port} could not be opened; null when it is open. */
+  public synchronized String failure(int port) {
+    for (Report r : reports.values()) {
+      String why = r.failed.get(port);
+      if (why != null) {
+        return why;
+      }
+    }
+    return null;
   }
 
   /** Completes once every instance reached the generation, or fails after the timeout. */

@@ -41,6 +41,7 @@ public final class TcpProxyVerticle extends VerticleBase {
   private final int instance;
   private final boolean reporting;
   private final Map<Integer, Listener> listeners = new HashMap<>();
+  private final Map<Integer, Future<Void>> closing = new HashMap<>();
   private TrafficCounter counter;
   private BackendChooser chooser;
   private NetClient client;
@@ -50,7 +51,8 @@ public final class TcpProxyVerticle extends VerticleBase {
     final String listen;
     final Set<NetSocket> clients = new HashSet<>();
     NetServer server;
-    Future<Void> bound;
+    /** Completes once the bind is over: null when it succeeded, else why it failed. */
+    Future<String> bound;
     boolean serving;
     boolean closed;
 
@@ -78,40 +80,51 @@ public final class TcpProxyVerticle extends VerticleBase {
     return following.onSuccess(v -> sync());
   }
 
-  /** Opens and closes listeners to match the table, then reports the generation reached. */
+  /**
+   * Opens and closes listeners to match the table, then reports the generation reached and the
+   * ports whose listener could not be opened.
+   */
   private void sync() {
     long generation = node.table().generation();
     RoutingTable table = node.table().snapshot();
-    List<Future<Void>> pending = new ArrayList<>();
+    List<Future<?>> pending = new ArrayList<>();
     for (Listener l : new ArrayList<>(listeners.values())) {
       Upstream u = table.byPort(port(l));
       if (u == null || !u.name().equals(l.upstream)) {
         pending.add(close(l));
       }
     }
+    Map<Integer, String> failed = new HashMap<>();
     table.listeners().forEach((port, upstream) -> {
-      if (!listeners.containsKey(port)) {
-        open(port, upstream);
-      }
-      pending.add(listeners.containsKey(port) ? listeners.get(port).bound
-          : Future.succeededFuture());
+      Listener l = listeners.containsKey(port) ? listeners.get(port) : open(port, upstream);
+      pending.add(l.bound.onSuccess(why -> {
+        if (why != null) {
+          failed.put(port, why);
+        }
+      }));
     });
     chooser.retainOnly(name -> table.upstream(name) != null);
-    Future.join(pending).onComplete(ar -> node.listenerSync().reached(instance, generation));
+    Future.join(pending).onComplete(ar ->
+        node.listenerSync().reached(instance, generation, failed));
   }
 
   private static int port(Listener l) {
     return Integer.parseInt(l.listen.substring(1));
   }
 
-  private void open(int port, Upstream upstream) {
+  /**
+   * Binds the port once a listener closing on it has let go of it, so that an upstream removed
+   * and added again does not find its own old socket in the way.
+   */
+  private Listener open(int port, Upstream upstream) {
     Listener l = new Listener(upstream.name(), upstream.listen());
     listeners.put(port, l);
     String host = node.config().listenAddr().bindHost();
     l.server = vertx.createNetServer(new NetServerOptions().setHost(host).setPort(port))
         .connectHandler(socket -> accept(l, socket));
-    Future<NetServer> listening = l.server.listen();
-    l.bound = listening.<Void>mapEmpty().otherwiseEmpty();
+    Future<NetServer> listening = closing.getOrDefault(port, Future.succeededFuture())
+        .compose(v -> l.server.listen());
+    l.bound = listening.map((String) null).otherwise(Throwable::getMessage);
     listening.onComplete(ar -> {
       if (ar.failed()) {
         if (reporting) {
@@ -122,7 +135,6 @@ public final class TcpProxyVerticle extends VerticleBase {
         return;
       }
       if (l.closed) {
-        l.server.close();
         return;
       }
       l.serving = true;
@@ -131,13 +143,16 @@ public final class TcpProxyVerticle extends VerticleBase {
         log.info("TCP listener " + host + l.listen + " of upstream " + l.upstream + " opened");
       }
     });
+    return l;
   }
 
   private Future<Void> close(Listener l) {
+    int port = port(l);
     l.closed = true;
-    listeners.remove(port(l), l);
-    Future<Void> closed = l.server == null ? Future.succeededFuture()
-        : l.server.close().otherwiseEmpty();
+    listeners.remove(port, l);
+    Future<Void> closed = l.bound.transform(ar -> l.server.close()).otherwiseEmpty();
+    closing.put(port, closed);
+    closed.onComplete(ar -> closing.remove(port, closed));
     for (NetSocket socket : new ArrayList<>(l.clients)) {
       socket.close();
     }
@@ -246,13 +261,13 @@ public final class TcpProxyVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     node.listenerSync().leave(instance);
-    List<Future<Void>> closing = new ArrayList<>();
+    List<Future<Void>> stopping = new ArrayList<>();
     for (Listener l : new ArrayList<>(listeners.values())) {
       l.closed = true;
       if (l.server != null) {
-        closing.add(l.server.shutdown(node.drainSeconds(), TimeUnit.SECONDS));
+        stopping.add(l.server.shutdown(node.drainSeconds(), TimeUnit.SECONDS));
       }
     }
-    return Future.join(closing).onComplete(ar -> counter.stop());
+    return Future.join(stopping).onComplete(ar -> counter.stop());
   }
 }

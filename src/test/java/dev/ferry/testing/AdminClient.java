@@ -40,6 +40,13 @@ public final class AdminClient {
   }
 
   public Answer call(String method, String path, String body, String contentType) {
+    String authorization = token != null && !token.isEmpty() ? "Bearer " + token : null;
+    return call(method, path, body, contentType, authorization);
+  }
+
+  /** A call with this exact {@code Authorization} header, or none when it is null. */
+  public Answer call(String method, String path, String body, String contentType,
+      String authorization) {
     HttpRequest.Builder request = HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + port + path))
         .timeout(Duration.ofSeconds(15))
@@ -48,8 +55,8 @@ public final class AdminClient {
     if (contentType != null) {
       request.header("Content-Type", contentType);
     }
-    if (token != null && !token.isEmpty()) {
-      request.header("Authorization", "Bearer " + token);
+    if (authorization != null) {
+      request.header("Authorization", authorization);
     }
     try {
       HttpResponse<String> response = HTTP.send(request.build(),
