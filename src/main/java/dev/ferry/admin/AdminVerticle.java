@@ -39,6 +39,7 @@ public final class AdminVerticle extends VerticleBase {
   private static final Logger log = Logger.getLogger(AdminVerticle.class.getName());
 
   private final FerryNode node;
+  private final Dashboard dashboard = Dashboard.load();
   private HttpServer server;
 
   public AdminVerticle(FerryNode node) {
@@ -49,6 +50,7 @@ public final class AdminVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.get("/healthz").handler(this::health);
+    dashboard.mount(router);
     router.route().handler(this::authenticate);
     router.route("/proxy/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
     router.put("/proxy/upstreams").handler(this::requireJson).handler(this::putBackend);
@@ -206,6 +208,16 @@ public final class AdminVerticle extends VerticleBase {
   }
 
   private void listUpstreams(RoutingContext ctx) {
+    QueryParams params = new QueryParams(ctx.queryParams());
+    if (UpstreamPage.asked(params)) {
+      try {
+        json(ctx, 200, UpstreamPage.from(params)
+            .answer(node.table().snapshot().upstreams(), this::withHealth));
+      } catch (ApiError e) {
+        error(ctx, e.status, e.getMessage());
+      }
+      return;
+    }
     JsonArray list = new JsonArray();
     node.table().snapshot().upstreams().forEach(u -> list.add(withHealth(u)));
     json(ctx, 200, list);
@@ -232,7 +244,15 @@ public final class AdminVerticle extends VerticleBase {
   }
 
   private void sessions(RoutingContext ctx) {
-    json(ctx, 200, node.sessions().toJson(node.table().snapshot()));
+    boolean counts;
+    try {
+      counts = new QueryParams(ctx.queryParams()).flag("counts", false);
+    } catch (ApiError e) {
+      error(ctx, e.status, e.getMessage());
+      return;
+    }
+    json(ctx, 200, counts ? node.sessions().counts(node.table().snapshot())
+        : node.sessions().toJson(node.table().snapshot()));
   }
 
   private void stats(RoutingContext ctx, String upstream, String backend) {
@@ -241,17 +261,50 @@ public final class AdminVerticle extends VerticleBase {
       error(ctx, 400, "scope must be node or cluster, not " + scope);
       return;
     }
+    JsonArray only;
+    try {
+      only = onlyUpstreams(new QueryParams(ctx.queryParams()), upstream);
+    } catch (ApiError e) {
+      error(ctx, e.status, e.getMessage());
+      return;
+    }
     if ("cluster".equals(scope) && upstream == null) {
-      ClusterStats.gather(vertx, node.clusterManager(), CONFIRM_MILLIS)
+      ClusterStats.gather(vertx, node.clusterManager(), CONFIRM_MILLIS, only)
           .onSuccess(all -> json(ctx, 200, all))
           .onFailure(ctx::fail);
       return;
     }
-    JsonObject query = new JsonObject().put("upstream", upstream).put("backend", backend);
+    JsonObject query = new JsonObject().put("upstream", upstream).put("backend", backend)
+        .put("only", only);
     vertx.eventBus().<JsonObject>request(StatsVerticle.QUERY, query,
             new DeliveryOptions().setLocalOnly(true).setSendTimeout(5000))
         .onSuccess(reply -> json(ctx, 200, reply.body()))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * The {@code upstreams} parameter of {@code GET /proxy/stats}: a comma-separated list of the
+   * upstreams whose counters to include, or null when it is absent (all of them).
+   */
+  private static JsonArray onlyUpstreams(QueryParams params, String upstream) {
+    String names = params.text("upstreams");
+    if (names == null) {
+      return null;
+    }
+    if (upstream != null) {
+      throw new ApiError(400, "upstreams applies to /proxy/stats only, not to one upstream");
+    }
+    JsonArray list = new JsonArray();
+    for (String name : names.split(",")) {
+      if (!name.isEmpty()) {
+        list.add(name);
+      }
+    }
+    if (list.size() > UpstreamPage.MAX_LIMIT) {
+      throw new ApiError(400, "upstreams may name at most " + UpstreamPage.MAX_LIMIT
+          + " upstreams, not " + list.size());
+    }
+    return list;
   }
 
   private void failed(RoutingContext ctx, Throwable err) {

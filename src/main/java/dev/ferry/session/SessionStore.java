@@ -173,6 +173,21 @@ public final class SessionStore {
     return out;
   }
 
+  /** The number of live sessions of each upstream that has any, as the table has it now. */
+  public JsonObject counts(RoutingTable table) {
+    Map<String, Integer> byUpstream = new TreeMap<>();
+    long now = System.currentTimeMillis();
+    for (StickySession s : local.values()) {
+      Upstream u = table.upstream(s.upstream());
+      if (u != null && u.backend(s.backendId()) != null && !expired(s, now)) {
+        byUpstream.merge(s.upstream(), 1, Integer::sum);
+      }
+    }
+    JsonObject out = new JsonObject();
+    byUpstream.forEach(out::put);
+    return out;
+  }
+
   static String formatTime(long millis) {
     return OffsetDateTime.ofInstant(Instant.ofEpochMilli(millis), ZoneId.systemDefault())
         .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);

@@ -4,6 +4,7 @@ import dev.ferry.config.Durations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import java.time.Duration;
@@ -19,13 +20,19 @@ public final class ClusterStats {
   private ClusterStats() {
   }
 
-  public static Future<JsonObject> gather(Vertx vertx, ClusterManager cluster, long waitMillis) {
+  /**
+   * Asks every node; {@code onlyUpstreams}, when not null, names the upstreams whose counters
+   * the answers include.
+   */
+  public static Future<JsonObject> gather(Vertx vertx, ClusterManager cluster, long waitMillis,
+      JsonArray onlyUpstreams) {
     List<String> nodes = cluster.getNodes();
+    JsonObject query = new JsonObject().put("only", onlyUpstreams);
     List<Future<JsonObject>> answers = new ArrayList<>();
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(waitMillis);
     for (String node : nodes) {
       answers.add(vertx.eventBus()
-          .<JsonObject>request(StatsVerticle.NODE_QUERY + node, new JsonObject(), options)
+          .<JsonObject>request(StatsVerticle.NODE_QUERY + node, query, options)
           .map(reply -> reply.body()));
     }
     return Future.join(answers).transform(ignored -> {

@@ -12,8 +12,10 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -130,7 +132,13 @@ public final class StatsVerticle extends VerticleBase {
       return backendsJson(upstream, own);
     }
     JsonObject perUpstream = new JsonObject();
-    backends.forEach((name, own) -> perUpstream.put(name, backendsJson(name, own)));
+    JsonArray only = query == null ? null : query.getJsonArray("only");
+    Set<?> wanted = only == null ? null : new HashSet<>(only.getList());
+    backends.forEach((name, own) -> {
+      if (wanted == null || wanted.contains(name)) {
+        perUpstream.put(name, backendsJson(name, own));
+      }
+    });
     JsonObject tcpd = new JsonObject();
     listeners.forEach((listen, l) -> tcpd.put(listen, new JsonObject()
         .put("active_clients", l.counters.active)
