@@ -2,6 +2,7 @@ package dev.ferry.http;
 
 import dev.ferry.balance.BackendChooser;
 import dev.ferry.table.Backend;
+import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -18,6 +19,7 @@ import io.vertx.httpproxy.ProxyOptions;
 import io.vertx.httpproxy.ProxyRequest;
 import io.vertx.httpproxy.ProxyResponse;
 import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 
 /**
@@ -34,12 +36,15 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
   private final BackendChooser chooser;
   private final SchemeProbe schemes;
   private final boolean tls;
+  private final long responseTimeoutMillis;
   private Exchange handoff;
 
-  ProxyForwarder(HttpClient client, BackendChooser chooser, SchemeProbe schemes, boolean tls) {
+  ProxyForwarder(HttpClient client, BackendChooser chooser, SchemeProbe schemes, boolean tls,
+      long responseTimeoutMillis) {
     this.chooser = chooser;
     this.schemes = schemes;
     this.tls = tls;
+    this.responseTimeoutMillis = responseTimeoutMillis;
     this.proxy = HttpProxy.reverseProxy(new ProxyOptions(), client);
     proxy.addInterceptor(this, true);
     proxy.origin(this::connect);
@@ -60,11 +65,16 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
     ProxyRequest request = context.request();
     HttpServerRequest original = request.proxiedRequest();
     addForwardedHeaders(request, original, exchange.clientIp);
-    request.setBody(countedBody(request.getBody(), exchange::received));
+    Body body = request.getBody();
+    if (body != null) {
+      request.setBody(Body.body(new CountingStream(body.stream(), exchange::received,
+          () -> awaitResponse(exchange)), body.length(), body.mediaType()));
+    }
     return context.sendRequest().recover(err -> {
       String reason = reasonFor(exchange, err);
       exchange.failed(reason);
-      ProxyResponse answer = request.release().response().setStatusCode(502);
+      int status = err instanceof TimeoutException ? 504 : 502;
+      ProxyResponse answer = request.release().response().setStatusCode(status);
       answer.putHeader("content-type", "text/plain; charset=utf-8");
       return Future.succeededFuture(answer.setBody(Body.body(Buffer.buffer(reason + "\n"))));
     });
@@ -78,8 +88,23 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
       return response.send();
     }
     Exchange exchange = context.get(EXCHANGE, Exchange.class);
-    response.setBody(countedBody(response.getBody(), exchange::sent));
+    Body body = response.getBody();
+    if (body != null) {
+      response.setBody(Body.body(new CountingStream(body.stream(), exchange::sent, null),
+          body.length(), body.mediaType()));
+    }
     return context.sendResponse();
+  }
+
+  /**
+   * Starts the backend's time to answer once it has the whole request, so that a long upload
+   * does not count against it. Vert.x cancels the timer when the response header arrives.
+   */
+  private void awaitResponse(Exchange exchange) {
+    HttpClientRequest sent = exchange.backendRequest();
+    if (sent != null && !sent.response().isComplete()) {
+      sent.idleTimeout(responseTimeoutMillis);
+    }
   }
 
   private void addForwardedHeaders(ProxyRequest request, HttpServerRequest original,
@@ -94,13 +119,6 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
     }
   }
 
-  private static Body countedBody(Body body, java.util.function.LongConsumer counter) {
-    if (body == null) {
-      return null;
-    }
-    return Body.body(new CountingStream(body.stream(), counter), body.length(), body.mediaType());
-  }
-
   private Future<HttpClientRequest> connect(ProxyContext context) {
     Exchange exchange = context.get(EXCHANGE, Exchange.class);
     Backend backend = exchange.route.pinned() != null ? exchange.route.pinned()
@@ -108,7 +126,8 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
     if (backend == null) {
       return Future.failedFuture(new NoBackend(exchange.tried() == null
           ? "upstream " + exchange.upstreamName() + " has no backend that takes new clients"
-          : "every backend of upstream " + exchange.upstreamName() + " refused the connection"));
+          : "every backend of upstream " + exchange.upstreamName()
+              + " refused or did not take the connection"));
     }
     HttpServerRequest original = context.request().proxiedRequest();
     return schemes.schemeOf(exchange.upstreamName(), backend)
@@ -116,7 +135,7 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
             .setServer(SocketAddress.inetSocketAddress(backend.port(), backend.ip()))
             .setSsl(scheme.equals("https"))))
         .map(request -> {
-          exchange.connectedTo(backend);
+          exchange.connectedTo(backend, request);
           // Failures reach the proxy through the request's futures; without a handler Vert.x
           // also logs each one as an error, such as every proxied WebSocket that closes.
           request.exceptionHandler(err -> log.fine(() -> "Request to backend " + backend.id()
@@ -131,14 +150,23 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
             return Future.failedFuture(err);
           }
           log.fine(() -> "Backend " + backend.id() + " of upstream " + exchange.upstreamName()
-              + " refused the connection: " + err.getMessage());
+              + " " + refusal(err) + ": " + err.getMessage());
           exchange.refusedBy(backend);
           if (exchange.route.pinned() != null) {
             return Future.failedFuture(new NoBackend("backend " + backend.id() + " of upstream "
-                + exchange.upstreamName() + " refused the connection"));
+                + exchange.upstreamName() + " " + refusal(err)));
           }
           return connect(context);
         });
+  }
+
+  private static String refusal(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof ConnectTimeoutException) {
+        return "did not take the connection in time";
+      }
+    }
+    return "refused the connection";
   }
 
   private static boolean isRefusal(Throwable err) {
@@ -150,13 +178,16 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
     return false;
   }
 
-  private static String reasonFor(Exchange exchange, Throwable err) {
+  private String reasonFor(Exchange exchange, Throwable err) {
     if (err instanceof NoBackend) {
       return err.getMessage();
     }
     Backend backend = exchange.backend();
     String who = backend == null ? "upstream " + exchange.upstreamName()
         : "backend " + backend.id() + " of upstream " + exchange.upstreamName();
+    if (err instanceof TimeoutException) {
+      return who + " sent no response header within " + responseTimeoutMillis + " ms";
+    }
     return who + " did not answer: " + (err.getMessage() == null ? err : err.getMessage());
   }
 

@@ -2,6 +2,7 @@ package dev.ferry.stats;
 
 import dev.ferry.config.Durations;
 import dev.ferry.config.FerryConfig;
+import dev.ferry.limits.ConnectionLimit;
 import dev.ferry.table.Backend;
 import dev.ferry.table.RoutingTable;
 import dev.ferry.table.Upstream;
@@ -31,6 +32,7 @@ public final class StatsVerticle extends VerticleBase {
   private final FerryConfig config;
   private final UpstreamTable table;
   private final String nodeId;
+  private final ConnectionLimit connections;
   private final Counters global = new Counters();
   private final Map<String, Map<String, Counters>> backends = new TreeMap<>();
   private final Map<String, Listener> listeners = new TreeMap<>();
@@ -41,10 +43,12 @@ public final class StatsVerticle extends VerticleBase {
     long servingSince;
   }
 
-  public StatsVerticle(FerryConfig config, UpstreamTable table, String nodeId) {
+  public StatsVerticle(FerryConfig config, UpstreamTable table, String nodeId,
+      ConnectionLimit connections) {
     this.config = config;
     this.table = table;
     this.nodeId = nodeId;
+    this.connections = connections;
   }
 
   @Override
@@ -135,7 +139,9 @@ public final class StatsVerticle extends VerticleBase {
             ? Durations.format(Duration.ofMillis(System.currentTimeMillis() - l.servingSince))
             : "0s")));
     return new JsonObject()
-        .put("counter", new JsonObject().put("global", global.globalJson())
+        .put("counter", new JsonObject().put("global", global.globalJson()
+                .put("client_connections", connections.open())
+                .put("refused_connections", connections.refused()))
             .put("upstream", perUpstream))
         .put("httpd", config.listenAddr().toString())
         .put("httpdTLS", config.tlsListenAddr() == null ? "" : config.tlsListenAddr().toString())
