@@ -5,11 +5,13 @@ import dev.ferry.admin.AdminVerticle;
 import dev.ferry.cluster.ChangeConfirmations;
 import dev.ferry.cluster.ClusterMembers;
 import dev.ferry.cluster.ClusterSetup;
+import dev.ferry.config.Durations;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.health.BackendHealth;
 import dev.ferry.health.HealthVerticle;
 import dev.ferry.http.HttpProxyVerticle;
 import dev.ferry.http.SchemeProbe;
+import dev.ferry.limits.ConnectionLimit;
 import dev.ferry.session.SessionStore;
 import dev.ferry.stats.StatsVerticle;
 import dev.ferry.table.StateFile;
@@ -42,8 +44,6 @@ public final class FerryNode {
 
   /** Published on this node only when a new routing snapshot is in force. */
   public static final String TABLE_CHANGED = "ferry.table.changed";
-  /** How long a stopping node lets requests and connections in flight finish. */
-  public static final int DRAIN_SECONDS = 10;
   /** How often a node compares its snapshot with the cluster map. */
   static final long RECONCILE_MILLIS = 10_000;
 
@@ -63,6 +63,7 @@ public final class FerryNode {
   private final ListenerSync listenerSync;
   private final ClusterMembers members;
   private final StateFile stateFile;
+  private final ConnectionLimit connectionLimit;
   private final List<String> proxyDeployments = Collections.synchronizedList(new ArrayList<>());
   private volatile boolean ready;
 
@@ -77,13 +78,14 @@ public final class FerryNode {
     this.members = new ClusterMembers(vertx, cluster, hazelcast, config);
     this.writer = new TableWriter(table, hazelcast, members::reservedPorts);
     this.sessions = new SessionStore(vertx, hazelcast, config.sessionTimeout());
-    this.schemes = new SchemeProbe(vertx, writer);
+    this.schemes = new SchemeProbe(vertx, writer, config.backendConnectTimeout());
     this.health = new BackendHealth(config.ejectAfterFailures(), config.ejectFor());
     this.listenerSync = new ListenerSync(vertx);
     this.confirmations = new ChangeConfirmations(vertx, cluster, table, listenerSync,
         members.describeSelf());
     this.stateFile = config.stateFile().isEmpty() ? null
         : new StateFile(vertx, Path.of(config.stateFile()), table);
+    this.connectionLimit = new ConnectionLimit(config.maxConnections());
   }
 
   /** Joins the cluster and starts serving; call it from a thread that is not Vert.x's. */
@@ -117,7 +119,8 @@ public final class FerryNode {
     AtomicInteger tcpInstance = new AtomicInteger();
     return Future.all(table.start(), sessions.start(), confirmations.start(), members.register())
         .compose(v -> restoreIfFirst())
-        .compose(v -> vertx.deployVerticle(new StatsVerticle(config, table, health, nodeId())))
+        .compose(v -> vertx.deployVerticle(
+            new StatsVerticle(config, table, health, nodeId(), connectionLimit)))
         .compose(v -> vertx.deployVerticle(new HealthVerticle(table, health, schemes)))
         .compose(v -> vertx.deployVerticle(() -> new HttpProxyVerticle(this),
             new DeploymentOptions().setInstances(loops)))
@@ -173,13 +176,13 @@ public final class FerryNode {
 
   /**
    * Stops accepting, lets requests and connections in flight finish for up to
-   * {@link #DRAIN_SECONDS}, then leaves the cluster.
+   * {@code drainTimeout}, then leaves the cluster.
    */
   public Future<Void> stop() {
     ready = false;
     String nodeId = cluster.getNodeId();
-    log.info("Ferry node " + nodeId + " stopping: no new clients, up to " + DRAIN_SECONDS
-        + " s for those in flight");
+    log.info("Ferry node " + nodeId + " stopping: no new clients, up to "
+        + Durations.format(config.drainTimeout()) + " for those in flight");
     List<Future<Void>> draining = new ArrayList<>();
     for (String id : new ArrayList<>(proxyDeployments)) {
       draining.add(vertx.undeploy(id));
@@ -248,7 +251,7 @@ public final class FerryNode {
     return ready;
   }
 
-  public int drainSeconds() {
-    return DRAIN_SECONDS;
+  public ConnectionLimit connectionLimit() {
+    return connectionLimit;
   }
 }

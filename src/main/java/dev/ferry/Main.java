@@ -46,7 +46,7 @@ public final class Main {
 
     awaitUninterruptibly(stopRequested);
     try {
-      node.stop().await(FerryNode.DRAIN_SECONDS + 20, TimeUnit.SECONDS);
+      node.stop().await(config.drainTimeout().toMillis() + 20_000, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       System.err.println("ferry: the node did not stop cleanly: " + oneLine(describe(e)));
     }

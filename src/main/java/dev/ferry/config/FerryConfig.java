@@ -40,12 +40,22 @@ public record FerryConfig(
     String stateFile,
     int ejectAfterFailures,
     Duration ejectFor,
+    Duration requestHeaderTimeout,
+    Duration clientIdleTimeout,
+    Duration backendConnectTimeout,
+    Duration backendResponseTimeout,
+    Duration tcpIdleTimeout,
+    int maxConnections,
+    Duration drainTimeout,
     JsonObject source) {
 
   /** Every key with its built-in default, in the order the documentation gives them. */
   public static final Map<String, Object> DEFAULTS = defaults();
   /** The highest accepted {@code ejectAfterFailures}. */
   public static final int MAX_EJECT_AFTER_FAILURES = 1000;
+
+  /** The longest timeout accepted, so that every one fits the millisecond counts of Vert.x. */
+  private static final Duration LONGEST = Duration.ofHours(24);
 
   private static Map<String, Object> defaults() {
     Map<String, Object> d = new LinkedHashMap<>();
@@ -65,6 +75,13 @@ public record FerryConfig(
     d.put("stateFile", "");
     d.put("ejectAfterFailures", 3);
     d.put("ejectFor", "10s");
+    d.put("requestHeaderTimeout", "15s");
+    d.put("clientIdleTimeout", "60s");
+    d.put("backendConnectTimeout", "5s");
+    d.put("backendResponseTimeout", "60s");
+    d.put("tcpIdleTimeout", "1h");
+    d.put("maxConnections", 10000);
+    d.put("drainTimeout", "10s");
     return Collections.unmodifiableMap(d);
   }
 
@@ -130,7 +147,8 @@ public record FerryConfig(
       }
       return members;
     }
-    if (key.equals("clusterPort") || key.equals("ejectAfterFailures")) {
+    if (key.equals("clusterPort") || key.equals("ejectAfterFailures")
+        || key.equals("maxConnections")) {
       try {
         return Integer.parseInt(value.trim());
       } catch (NumberFormatException e) {
@@ -181,9 +199,34 @@ public record FerryConfig(
     if (ejectFor.toMillis() < 100 || ejectFor.toMillis() > 3_600_000) {
       throw new ConfigException("ejectFor: must be between 100ms and 1h");
     }
+    int maxConnections = integer(c, "maxConnections");
+    if (maxConnections < 1) {
+      throw new ConfigException("maxConnections: must be at least 1, not " + maxConnections);
+    }
     return new FerryConfig(listen, tlsListen, cert, key, domain, advertise, admin,
         string(c, "adminToken"), timeout, clusterName, members, clusterPort,
-        string(c, "clusterConfig"), string(c, "stateFile"), ejectAfter, ejectFor, c);
+        string(c, "clusterConfig"), string(c, "stateFile"), ejectAfter, ejectFor,
+        timeout(c, "requestHeaderTimeout"), timeout(c, "clientIdleTimeout"),
+        timeout(c, "backendConnectTimeout"), timeout(c, "backendResponseTimeout"),
+        timeout(c, "tcpIdleTimeout"), maxConnections, drainTimeout(c), c);
+  }
+
+  /** A limit on waiting: at least 100ms, since a shorter one would cut off healthy traffic. */
+  private static Duration timeout(JsonObject c, String key) {
+    Duration d = Durations.parse(key, string(c, key));
+    if (d.toMillis() < 100 || d.compareTo(LONGEST) > 0) {
+      throw new ConfigException(key + ": must be from 100ms to 24h, not " + string(c, key));
+    }
+    return d;
+  }
+
+  private static Duration drainTimeout(JsonObject c) {
+    Duration d = Durations.parse("drainTimeout", string(c, "drainTimeout"));
+    if (d.compareTo(LONGEST) > 0) {
+      throw new ConfigException("drainTimeout: must be at most 24h, not "
+          + string(c, "drainTimeout"));
+    }
+    return d;
   }
 
   private static List<String> members(JsonObject c) {

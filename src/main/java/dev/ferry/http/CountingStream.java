@@ -5,15 +5,18 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 import java.util.function.LongConsumer;
 
-/** A body stream that reports the size of each buffer passing through it. */
+/** A body stream that reports the size of each buffer passing through it, and its end. */
 final class CountingStream implements ReadStream<Buffer> {
 
   private final ReadStream<Buffer> source;
   private final LongConsumer counted;
+  private final Runnable ended;
 
-  CountingStream(ReadStream<Buffer> source, LongConsumer counted) {
+  /** {@code ended}, when not null, runs as the last buffer has passed. */
+  CountingStream(ReadStream<Buffer> source, LongConsumer counted, Runnable ended) {
     this.source = source;
     this.counted = counted;
+    this.ended = ended;
   }
 
   @Override
@@ -55,7 +58,14 @@ final class CountingStream implements ReadStream<Buffer> {
 
   @Override
   public ReadStream<Buffer> endHandler(Handler<Void> endHandler) {
-    source.endHandler(endHandler);
+    if (ended == null || endHandler == null) {
+      source.endHandler(endHandler);
+    } else {
+      source.endHandler(v -> {
+        endHandler.handle(v);
+        ended.run();
+      });
+    }
     return this;
   }
 }

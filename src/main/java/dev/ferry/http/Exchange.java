@@ -3,6 +3,7 @@ package dev.ferry.http;
 import dev.ferry.stats.TrafficCounter;
 import dev.ferry.table.Backend;
 import dev.ferry.table.Route;
+import io.vertx.core.http.HttpClientRequest;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,6 +17,7 @@ final class Exchange {
   final String clientIp;
   private final TrafficCounter counter;
   private Backend backend;
+  private HttpClientRequest backendRequest;
   private List<String> tried;
   private boolean connected;
   private boolean finished;
@@ -52,8 +54,14 @@ final class Exchange {
     return finished;
   }
 
-  void connectedTo(Backend chosen) {
+  /** The request to the backend, once a backend took the connection. */
+  HttpClientRequest backendRequest() {
+    return backendRequest;
+  }
+
+  void connectedTo(Backend chosen, HttpClientRequest request) {
     backend = chosen;
+    backendRequest = request;
     connected = true;
     counter.of(upstreamName(), chosen.id()).clientOpened();
   }

@@ -2,6 +2,7 @@ package dev.ferry.http;
 
 import dev.ferry.FerryNode;
 import dev.ferry.balance.BackendChooser;
+import dev.ferry.config.FerryConfig;
 import dev.ferry.config.HostPort;
 import dev.ferry.stats.TrafficCounter;
 import dev.ferry.table.Route;
@@ -27,9 +28,15 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HttpProxyVerticle extends VerticleBase {
 
+  /** The longest request line taken, in bytes, as nginx's and HAProxy's defaults allow. */
+  static final int MAX_REQUEST_LINE = 8192;
+  /** The largest header block taken, in bytes. */
+  static final int MAX_HEADER_BLOCK = 8192;
+
   private final FerryNode node;
   private final List<HttpServer> servers = new ArrayList<>();
   private TrafficCounter counter;
+  private ClientConnections connections;
   private String domain;
 
   public HttpProxyVerticle(FerryNode node) {
@@ -38,16 +45,21 @@ public final class HttpProxyVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    domain = node.config().domain();
+    FerryConfig config = node.config();
+    domain = config.domain();
     counter = new TrafficCounter(vertx);
     counter.start();
+    connections = new ClientConnections(vertx, node.connectionLimit(),
+        config.requestHeaderTimeout().toMillis());
     HttpClient client = vertx.createHttpClient(new HttpClientOptions()
         .setKeepAlive(true)
-        .setConnectTimeout(5000)
+        .setConnectTimeout((int) config.backendConnectTimeout().toMillis())
         .setTrustAll(true)
         .setVerifyHost(false), new PoolOptions().setHttp1MaxSize(256));
     BackendChooser chooser = new BackendChooser(node.sessions(), node.health());
-    Forwarder plain = new ProxyForwarder(client, chooser, node.schemes(), node.health(), false);
+    long responseTimeout = config.backendResponseTimeout().toMillis();
+    Forwarder plain = new ProxyForwarder(client, chooser, node.schemes(), node.health(), false,
+        responseTimeout);
     Future<HttpServer> http = listen("listenAddr", node.config().listenAddr(),
         new HttpServerOptions(), plain);
     if (node.config().tlsListenAddr() == null) {
@@ -56,7 +68,8 @@ public final class HttpProxyVerticle extends VerticleBase {
     HttpServerOptions tlsOptions = new HttpServerOptions().setSsl(true).setKeyCertOptions(
         new PemKeyCertOptions().setCertPath(node.config().tlsCertFile())
             .setKeyPath(node.config().tlsKeyFile()));
-    Forwarder secure = new ProxyForwarder(client, chooser, node.schemes(), node.health(), true);
+    Forwarder secure = new ProxyForwarder(client, chooser, node.schemes(), node.health(), true,
+        responseTimeout);
     return Future.all(http, listen("tlsListenAddr",
         node.config().tlsListenAddr(), tlsOptions, secure));
   }
@@ -64,11 +77,20 @@ public final class HttpProxyVerticle extends VerticleBase {
   private Future<HttpServer> listen(String key, HostPort address, HttpServerOptions options,
       Forwarder forwarder) {
     // Clients that ask to upgrade to cleartext HTTP/2 stay on HTTP/1.1, as with nginx. A
-    // client that sends "Expect: 100-continue" waits for the go-ahead before its body.
+    // client that sends "Expect: 100-continue" waits for the go-ahead before its body. Vert.x
+    // answers 414 to a longer request line and 431 to a larger header block.
     HttpServer server = vertx.createHttpServer(options.setHttp2ClearTextEnabled(false)
         .setHandle100ContinueAutomatically(true)
+        .setIdleTimeout((int) node.config().clientIdleTimeout().toMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setMaxInitialLineLength(MAX_REQUEST_LINE)
+        .setMaxHeaderSize(MAX_HEADER_BLOCK)
         .setHost(address.bindHost()).setPort(address.port()))
-        .requestHandler(request -> handle(request, forwarder));
+        .connectionHandler(connection -> connections.opened(connection, address.toString()))
+        .requestHandler(request -> {
+          connections.requestArrived(request);
+          handle(request, forwarder);
+        });
     servers.add(server);
     return server.listen().recover(err -> Future.failedFuture(new IllegalStateException(
         key + " " + address + " cannot be opened: " + err.getMessage())));
@@ -106,7 +128,8 @@ public final class HttpProxyVerticle extends VerticleBase {
   public Future<?> stop() {
     List<Future<Void>> closing = new ArrayList<>();
     for (HttpServer server : servers) {
-      closing.add(server.shutdown(node.drainSeconds(), TimeUnit.SECONDS));
+      closing.add(server.shutdown(node.config().drainTimeout().toMillis(),
+          TimeUnit.MILLISECONDS));
     }
     return Future.join(closing).onComplete(ar -> counter.stop());
   }

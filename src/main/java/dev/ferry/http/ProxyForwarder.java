@@ -3,6 +3,7 @@ package dev.ferry.http;
 import dev.ferry.balance.BackendChooser;
 import dev.ferry.health.BackendHealth;
 import dev.ferry.table.Backend;
+import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -19,6 +20,7 @@ import io.vertx.httpproxy.ProxyOptions;
 import io.vertx.httpproxy.ProxyRequest;
 import io.vertx.httpproxy.ProxyResponse;
 import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 
 /**
@@ -36,14 +38,16 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
   private final SchemeProbe schemes;
   private final BackendHealth health;
   private final boolean tls;
+  private final long responseTimeoutMillis;
   private Exchange handoff;
 
   ProxyForwarder(HttpClient client, BackendChooser chooser, SchemeProbe schemes,
-      BackendHealth health, boolean tls) {
+      BackendHealth health, boolean tls, long responseTimeoutMillis) {
     this.chooser = chooser;
     this.schemes = schemes;
     this.health = health;
     this.tls = tls;
+    this.responseTimeoutMillis = responseTimeoutMillis;
     this.proxy = HttpProxy.reverseProxy(new ProxyOptions(), client);
     proxy.addInterceptor(this, true);
     proxy.origin(this::connect);
@@ -64,7 +68,11 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
     ProxyRequest request = context.request();
     HttpServerRequest original = request.proxiedRequest();
     addForwardedHeaders(request, original, exchange.clientIp);
-    request.setBody(countedBody(request.getBody(), exchange::received));
+    Body body = request.getBody();
+    if (body != null) {
+      request.setBody(Body.body(new CountingStream(body.stream(), exchange::received,
+          () -> awaitResponse(exchange)), body.length(), body.mediaType()));
+    }
     return context.sendRequest().recover(err -> {
       if (!(err instanceof NoBackend) && exchange.backend() != null && !exchange.finished()) {
         // Connected, but the backend broke off before its answer's header.
@@ -72,7 +80,8 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
       }
       String reason = reasonFor(exchange, err);
       exchange.failed(reason);
-      ProxyResponse answer = request.release().response().setStatusCode(502);
+      int status = err instanceof TimeoutException ? 504 : 502;
+      ProxyResponse answer = request.release().response().setStatusCode(status);
       answer.putHeader("content-type", "text/plain; charset=utf-8");
       return Future.succeededFuture(answer.setBody(Body.body(Buffer.buffer(reason + "\n"))));
     });
@@ -87,8 +96,23 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
     }
     Exchange exchange = context.get(EXCHANGE, Exchange.class);
     health.succeeded(exchange.upstreamName(), exchange.backend());
-    response.setBody(countedBody(response.getBody(), exchange::sent));
+    Body body = response.getBody();
+    if (body != null) {
+      response.setBody(Body.body(new CountingStream(body.stream(), exchange::sent, null),
+          body.length(), body.mediaType()));
+    }
     return context.sendResponse();
+  }
+
+  /**
+   * Starts the backend's time to answer once it has the whole request, so that a long upload
+   * does not count against it. Vert.x cancels the timer when the response header arrives.
+   */
+  private void awaitResponse(Exchange exchange) {
+    HttpClientRequest sent = exchange.backendRequest();
+    if (sent != null && !sent.response().isComplete()) {
+      sent.idleTimeout(responseTimeoutMillis);
+    }
   }
 
   private void addForwardedHeaders(ProxyRequest request, HttpServerRequest original,
@@ -103,13 +127,6 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
     }
   }
 
-  private static Body countedBody(Body body, java.util.function.LongConsumer counter) {
-    if (body == null) {
-      return null;
-    }
-    return Body.body(new CountingStream(body.stream(), counter), body.length(), body.mediaType());
-  }
-
   private Future<HttpClientRequest> connect(ProxyContext context) {
     Exchange exchange = context.get(EXCHANGE, Exchange.class);
     Backend backend = exchange.route.pinned() != null ? exchange.route.pinned()
@@ -117,7 +134,8 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
     if (backend == null) {
       return Future.failedFuture(new NoBackend(exchange.tried() == null
           ? "upstream " + exchange.upstreamName() + " has no backend that takes new clients"
-          : "every backend of upstream " + exchange.upstreamName() + " refused the connection"));
+          : "every backend of upstream " + exchange.upstreamName()
+              + " refused or did not take the connection"));
     }
     HttpServerRequest original = context.request().proxiedRequest();
     return schemes.schemeOf(exchange.upstreamName(), backend)
@@ -125,7 +143,7 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
             .setServer(SocketAddress.inetSocketAddress(backend.port(), backend.ip()))
             .setSsl(scheme.equals("https"))))
         .map(request -> {
-          exchange.connectedTo(backend);
+          exchange.connectedTo(backend, request);
           // Failures reach the proxy through the request's futures; without a handler Vert.x
           // also logs each one as an error, such as every proxied WebSocket that closes.
           request.exceptionHandler(err -> log.fine(() -> "Request to backend " + backend.id()
@@ -140,15 +158,24 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
             return Future.failedFuture(err);
           }
           log.fine(() -> "Backend " + backend.id() + " of upstream " + exchange.upstreamName()
-              + " refused the connection: " + err.getMessage());
+              + " " + refusal(err) + ": " + err.getMessage());
           exchange.refusedBy(backend);
           health.failed(exchange.upstreamName(), backend);
           if (exchange.route.pinned() != null) {
             return Future.failedFuture(new NoBackend("backend " + backend.id() + " of upstream "
-                + exchange.upstreamName() + " refused the connection"));
+                + exchange.upstreamName() + " " + refusal(err)));
           }
           return connect(context);
         });
+  }
+
+  private static String refusal(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof ConnectTimeoutException) {
+        return "did not take the connection in time";
+      }
+    }
+    return "refused the connection";
   }
 
   private static boolean isRefusal(Throwable err) {
@@ -160,13 +187,16 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
     return false;
   }
 
-  private static String reasonFor(Exchange exchange, Throwable err) {
+  private String reasonFor(Exchange exchange, Throwable err) {
     if (err instanceof NoBackend) {
       return err.getMessage();
     }
     Backend backend = exchange.backend();
     String who = backend == null ? "upstream " + exchange.upstreamName()
         : "backend " + backend.id() + " of upstream " + exchange.upstreamName();
+    if (err instanceof TimeoutException) {
+      return who + " sent no response header within " + responseTimeoutMillis + " ms";
+    }
     return who + " did not answer: " + (err.getMessage() == null ? err : err.getMessage());
   }
 

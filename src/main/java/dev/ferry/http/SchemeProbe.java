@@ -8,6 +8,7 @@ import io.vertx.core.net.ConnectOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.net.ConnectException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -28,9 +29,9 @@ public final class SchemeProbe {
   private final TableWriter writer;
   private final Map<String, Future<String>> probes = new ConcurrentHashMap<>();
 
-  public SchemeProbe(Vertx vertx, TableWriter writer) {
+  public SchemeProbe(Vertx vertx, TableWriter writer, Duration connectTimeout) {
     this.client = vertx.createNetClient(new NetClientOptions()
-        .setConnectTimeout(2000)
+        .setConnectTimeout((int) connectTimeout.toMillis())
         .setSslHandshakeTimeout(1)
         .setSslHandshakeTimeoutUnit(TimeUnit.SECONDS)
         .setTrustAll(true)

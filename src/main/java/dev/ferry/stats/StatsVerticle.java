@@ -3,6 +3,7 @@ package dev.ferry.stats;
 import dev.ferry.config.Durations;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.health.BackendHealth;
+import dev.ferry.limits.ConnectionLimit;
 import dev.ferry.table.Backend;
 import dev.ferry.table.RoutingTable;
 import dev.ferry.table.Upstream;
@@ -35,6 +36,7 @@ public final class StatsVerticle extends VerticleBase {
   private final UpstreamTable table;
   private final BackendHealth health;
   private final String nodeId;
+  private final ConnectionLimit connections;
   private final Counters global = new Counters();
   private final Map<String, Map<String, Counters>> backends = new TreeMap<>();
   private final Map<String, Listener> listeners = new TreeMap<>();
@@ -46,11 +48,12 @@ public final class StatsVerticle extends VerticleBase {
   }
 
   public StatsVerticle(FerryConfig config, UpstreamTable table, BackendHealth health,
-      String nodeId) {
+      String nodeId, ConnectionLimit connections) {
     this.config = config;
     this.table = table;
     this.health = health;
     this.nodeId = nodeId;
+    this.connections = connections;
   }
 
   @Override
@@ -148,7 +151,9 @@ public final class StatsVerticle extends VerticleBase {
             ? Durations.format(Duration.ofMillis(System.currentTimeMillis() - l.servingSince))
             : "0s")));
     return new JsonObject()
-        .put("counter", new JsonObject().put("global", global.globalJson())
+        .put("counter", new JsonObject().put("global", global.globalJson()
+                .put("client_connections", connections.open())
+                .put("refused_connections", connections.refused()))
             .put("upstream", perUpstream))
         .put("httpd", config.listenAddr().toString())
         .put("httpdTLS", config.tlsListenAddr() == null ? "" : config.tlsListenAddr().toString())

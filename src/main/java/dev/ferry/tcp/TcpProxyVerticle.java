@@ -74,7 +74,8 @@ public final class TcpProxyVerticle extends VerticleBase {
     counter = new TrafficCounter(vertx);
     counter.start();
     chooser = new BackendChooser(node.sessions(), node.health());
-    client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(5000));
+    client = vertx.createNetClient(new NetClientOptions()
+        .setConnectTimeout((int) node.config().backendConnectTimeout().toMillis()));
     Future<Void> following = vertx.eventBus()
         .localConsumer(FerryNode.TABLE_CHANGED, msg -> sync()).completion();
     return following.onSuccess(v -> sync());
@@ -120,7 +121,10 @@ public final class TcpProxyVerticle extends VerticleBase {
     Listener l = new Listener(upstream.name(), upstream.listen());
     listeners.put(port, l);
     String host = node.config().listenAddr().bindHost();
-    l.server = vertx.createNetServer(new NetServerOptions().setHost(host).setPort(port))
+    // The idle timer sees bytes both ways: those read from the client and those written to it.
+    l.server = vertx.createNetServer(new NetServerOptions().setHost(host).setPort(port)
+            .setIdleTimeout((int) node.config().tcpIdleTimeout().toMillis())
+            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
         .connectHandler(socket -> accept(l, socket));
     Future<NetServer> listening = closing.getOrDefault(port, Future.succeededFuture())
         .compose(v -> l.server.listen());
@@ -173,14 +177,19 @@ public final class TcpProxyVerticle extends VerticleBase {
 
   private void accept(Listener l, NetSocket source) {
     Upstream upstream = node.table().snapshot().byPort(port(l));
-    if (upstream == null || l.closed) {
+    if (upstream == null || l.closed || !node.connectionLimit().tryOpen(l.listen)) {
       source.close();
       return;
     }
     source.pause();
     l.clients.add(source);
-    source.closeHandler(v -> l.clients.remove(source));
+    source.closeHandler(v -> gone(l, source));
     connect(l, upstream, source, null);
+  }
+
+  private void gone(Listener l, NetSocket source) {
+    l.clients.remove(source);
+    node.connectionLimit().closed();
   }
 
   private void connect(Listener l, Upstream upstream, NetSocket source, List<String> tried) {
@@ -236,7 +245,7 @@ public final class TcpProxyVerticle extends VerticleBase {
     forward(source, target, n -> counter.of(name, id, l.listen).received(n));
     forward(target, source, n -> counter.of(name, id, l.listen).sent(n));
     source.closeHandler(v -> {
-      l.clients.remove(source);
+      gone(l, source);
       finish.run();
     });
     target.closeHandler(v -> finish.run());
@@ -265,7 +274,8 @@ public final class TcpProxyVerticle extends VerticleBase {
     for (Listener l : new ArrayList<>(listeners.values())) {
       l.closed = true;
       if (l.server != null) {
-        stopping.add(l.server.shutdown(node.drainSeconds(), TimeUnit.SECONDS));
+        stopping.add(l.server.shutdown(node.config().drainTimeout().toMillis(),
+            TimeUnit.MILLISECONDS));
       }
     }
     return Future.join(stopping).onComplete(ar -> counter.stop());

@@ -58,12 +58,97 @@ class FerryConfigTest {
   }
 
   @Test
+  void defaultTimeoutsAndLimitsAreThoseOfTheReadme() {
+    FerryConfig c = from(new JsonObject());
+
+    assertEquals(Duration.ofSeconds(15), c.requestHeaderTimeout());
+    assertEquals(Duration.ofSeconds(60), c.clientIdleTimeout());
+    assertEquals(Duration.ofSeconds(5), c.backendConnectTimeout());
+    assertEquals(Duration.ofSeconds(60), c.backendResponseTimeout());
+    assertEquals(Duration.ofHours(1), c.tcpIdleTimeout());
+    assertEquals(10_000, c.maxConnections());
+    assertEquals(Duration.ofSeconds(10), c.drainTimeout());
+  }
+
+  @Test
   void defaultsListEveryKeyOfTheContractInItsOrder() {
     assertEquals(List.of("listenAddr", "tlsListenAddr", "tlsCertFile", "tlsKeyFile", "domain",
         "advertiseIP", "adminListenAddr", "adminToken", "sessionTimeout", "clusterName",
         "clusterMembers", "clusterPort", "clusterConfig", "stateFile", "ejectAfterFailures",
-        "ejectFor"),
+        "ejectFor", "requestHeaderTimeout", "clientIdleTimeout", "backendConnectTimeout",
+        "backendResponseTimeout", "tcpIdleTimeout", "maxConnections", "drainTimeout"),
         List.copyOf(FerryConfig.DEFAULTS.keySet()));
+  }
+
+  @Test
+  void timeoutsAndLimitsCanBeSet() {
+    FerryConfig c = from(new JsonObject()
+        .put("requestHeaderTimeout", "2s")
+        .put("clientIdleTimeout", "90s")
+        .put("backendConnectTimeout", "250ms")
+        .put("backendResponseTimeout", "5m")
+        .put("tcpIdleTimeout", "24h")
+        .put("maxConnections", 5)
+        .put("drainTimeout", "0s"));
+
+    assertEquals(Duration.ofSeconds(2), c.requestHeaderTimeout());
+    assertEquals(Duration.ofSeconds(90), c.clientIdleTimeout());
+    assertEquals(Duration.ofMillis(250), c.backendConnectTimeout());
+    assertEquals(Duration.ofMinutes(5), c.backendResponseTimeout());
+    assertEquals(Duration.ofHours(24), c.tcpIdleTimeout());
+    assertEquals(5, c.maxConnections());
+    assertEquals(Duration.ZERO, c.drainTimeout());
+  }
+
+  @Test
+  void timeoutsAndLimitsComeFromTheEnvironment() {
+    FerryConfig c = FerryConfig.from(new JsonObject().put("maxConnections", 7), Map.of(
+        "FERRY_REQUEST_HEADER_TIMEOUT", "3s",
+        "FERRY_BACKEND_RESPONSE_TIMEOUT", "2m",
+        "FERRY_MAX_CONNECTIONS", " 20000 ",
+        "FERRY_DRAIN_TIMEOUT", "30s"));
+
+    assertEquals(Duration.ofSeconds(3), c.requestHeaderTimeout());
+    assertEquals(Duration.ofMinutes(2), c.backendResponseTimeout());
+    assertEquals(20_000, c.maxConnections());
+    assertEquals(Duration.ofSeconds(30), c.drainTimeout());
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "requestHeaderTimeout, 15", "requestHeaderTimeout, 0s", "requestHeaderTimeout, 99ms",
+      "clientIdleTimeout, ''", "clientIdleTimeout, 25h",
+      "backendConnectTimeout, 0s", "backendConnectTimeout, five seconds",
+      "backendResponseTimeout, 50ms", "backendResponseTimeout, 1d",
+      "tcpIdleTimeout, 0s", "tcpIdleTimeout, 24h1s",
+      "drainTimeout, -1s", "drainTimeout, 25h", "drainTimeout, ''"})
+  void timeoutOutOfRangeOrUnreadableIsRefusedNamingTheKey(String key, String value) {
+    ConfigException e = refused(new JsonObject().put(key, value));
+
+    assertNames(key, e);
+  }
+
+  @Test
+  void timeoutBelowItsFloorSaysWhatIsAccepted() {
+    ConfigException e = refused(new JsonObject().put("requestHeaderTimeout", "10ms"));
+
+    assertNames("requestHeaderTimeout: must be from 100ms to 24h", e);
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, -1})
+  void maxConnectionsBelowOneIsRefused(int max) {
+    ConfigException e = refused(new JsonObject().put("maxConnections", max));
+
+    assertNames("maxConnections: must be at least 1", e);
+  }
+
+  @Test
+  void maxConnectionsMustBeAWholeNumber() {
+    assertNames("maxConnections", refused(new JsonObject().put("maxConnections", "many")));
+    assertNames("maxConnections", refused(new JsonObject().put("maxConnections", 10.5)));
+    assertNames("FERRY_MAX_CONNECTIONS", assertThrows(ConfigException.class,
+        () -> FerryConfig.from(new JsonObject(), Map.of("FERRY_MAX_CONNECTIONS", "lots"))));
   }
 
   @Test
@@ -179,6 +264,8 @@ class FerryConfigTest {
       "sessionTimeout, FERRY_SESSION_TIMEOUT",
       "clusterMembers, FERRY_CLUSTER_MEMBERS",
       "clusterPort, FERRY_CLUSTER_PORT",
+      "requestHeaderTimeout, FERRY_REQUEST_HEADER_TIMEOUT",
+      "maxConnections, FERRY_MAX_CONNECTIONS",
       "stateFile, FERRY_STATE_FILE",
       "domain, FERRY_DOMAIN"})
   void environmentNameIsTheKeyInUpperSnakeCase(String key, String name) {

@@ -1,0 +1,97 @@
+package dev.ferry.http;
+
+import static dev.ferry.testing.Backends.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.testing.AdminClient;
+import dev.ferry.testing.Eventually;
+import dev.ferry.testing.Ports;
+import dev.ferry.testing.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class BackendResponseTimeoutTest {
+
+  private static TestNode node;
+  private static AdminClient admin;
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start(new JsonObject().put("backendResponseTimeout", "1s"));
+    admin = node.admin();
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    await(vertx.close());
+    node.close();
+  }
+
+  /** A backend that takes connections and reads requests but never answers. */
+  private static int silentBackend() {
+    int port = Ports.free();
+    await(vertx.createNetServer().connectHandler(socket -> socket.handler(bytes -> { }))
+        .listen(port, "127.0.0.1"));
+    return port;
+  }
+
+  /** A backend that answers after {@code delayMillis}, once it has read the whole request. */
+  private static int slowBackend(long delayMillis) {
+    int port = Ports.free();
+    await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1"))
+        .requestHandler(request -> request.body().onSuccess(body ->
+            vertx.setTimer(delayMillis, t -> request.response().end("read " + body.length()))))
+        .listen(port));
+    return port;
+  }
+
+  private static long fails() {
+    return admin.get("/proxy/stats").json().getJsonObject("counter").getJsonObject("global")
+        .getLong("fails");
+  }
+
+  private static RawHttp.Response exchange(String host, String method, String body) {
+    try (RawHttp client = new RawHttp(node.httpPort)) {
+      client.send(method + " / HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: "
+          + body.length() + "\r\nConnection: close\r\n\r\n" + body);
+      return client.read();
+    }
+  }
+
+  @Test
+  void backendThatNeverAnswersGets504AfterTheResponseTimeout() {
+    admin.putBackend("mute", "1-mute", silentBackend());
+    long failsBefore = fails();
+
+    long start = System.nanoTime();
+    RawHttp.Response get = exchange("mute.ferry.local", "GET", "");
+    long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    RawHttp.Response post = exchange("mute.ferry.local", "POST", "order=1");
+
+    assertEquals(504, get.status(), get.body());
+    assertTrue(get.body().contains("1-mute") && get.body().contains("no response"),
+        get.body());
+    assertTrue(tookMillis >= 950 && tookMillis < 4000, "answered after " + tookMillis + " ms");
+    assertEquals(504, post.status(), post.body());
+    Eventually.poll(BackendResponseTimeoutTest::fails, n -> n >= failsBefore + 2,
+        "both timed-out requests counted as fails");
+  }
+
+  @Test
+  void backendAnsweringWithinTheTimeoutIsServed() {
+    admin.putBackend("unhurried", "1-unhurried", slowBackend(500));
+
+    RawHttp.Response reply = exchange("unhurried.ferry.local", "POST", "x".repeat(1000));
+
+    assertEquals(200, reply.status(), reply.body());
+    assertEquals("read 1000", reply.body());
+  }
+}
