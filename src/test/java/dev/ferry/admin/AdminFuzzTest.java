@@ -92,8 +92,9 @@ class AdminFuzzTest {
       assertEquals(method.equals("PUT") ? 201 : 204, status, what);
       if (status == 201) {
         JsonObject stored = answer.json();
-        assertEquals(stored, admin.get("/proxy/upstreams/" + stored.getString("name")).json(),
-            what);
+        JsonObject listed = admin.get("/proxy/upstreams/" + stored.getString("name")).json();
+        listed.getJsonArray("backends").forEach(b -> ((JsonObject) b).remove("health"));
+        assertEquals(stored, listed, what);
       }
       return;
     }

@@ -140,8 +140,8 @@ class PassiveEjectionTest {
 
     assertEquals("ejected", health(lasting, "eject-sticky", "a"));
     assertEquals("unchecked", health(lasting, "eject-sticky", "b"));
-    JsonObject stats = lasting.admin().get("/proxy/stats/eject-sticky/a").json();
-    assertEquals("ejected", stats.getString("health"), stats.encode());
+    Eventually.poll(() -> lasting.admin().get("/proxy/stats/eject-sticky/a").json(),
+        stats -> "ejected".equals(stats.getString("health")), "stats show a as ejected");
     for (String ip : onA) {
       ProxyClient stuck = clients.stream().filter(c -> c.sourceAddress().equals(ip))
           .findFirst().orElseThrow();

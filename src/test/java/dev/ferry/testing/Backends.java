@@ -46,8 +46,29 @@ public final class Backends {
   public static <T> T await(io.vertx.core.Future<T> future) {
     try {
       return future.await(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      dumpThreads();
+      throw new IllegalStateException(e);
     } catch (Exception e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** Writes every thread's stack to target/, to show where a wait that timed out was stuck. */
+  private static void dumpThreads() {
+    StringBuilder dump = new StringBuilder();
+    Thread.getAllStackTraces().forEach((thread, stack) -> {
+      dump.append('"').append(thread.getName()).append("\" ").append(thread.getState())
+          .append('\n');
+      for (StackTraceElement frame : stack) {
+        dump.append("    at ").append(frame).append('\n');
+      }
+    });
+    try {
+      java.nio.file.Files.writeString(java.nio.file.Path.of("target",
+          "timeout-threads-" + System.currentTimeMillis() + ".txt"), dump);
+    } catch (java.io.IOException ignored) {
+      // The dump is a diagnosis aid; the timeout itself is reported either way.
     }
   }
 
