@@ -118,7 +118,7 @@ public final class FerryNode {
     int loops = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE / 2;
     AtomicInteger tcpInstance = new AtomicInteger();
     return Future.all(table.start(), sessions.start(), confirmations.start(), members.register())
-        .compose(v -> restoreIfFirst())
+        .compose(v -> restoreFromStateFile())
         .compose(v -> vertx.deployVerticle(
             new StatsVerticle(config, table, health, nodeId(), connectionLimit)))
         .compose(v -> vertx.deployVerticle(new HealthVerticle(table, health, schemes)))
@@ -143,16 +143,13 @@ public final class FerryNode {
   }
 
   /**
-   * The first node of an empty cluster loads the table from its state file, so that a cluster
-   * restarted as a whole keeps its upstreams. A node joining a running cluster takes the
-   * cluster's table instead: its file may be older.
+   * Loads the table from the state file when the cluster has none yet, so that a cluster
+   * restarted as a whole keeps its upstreams, even when all its nodes start at once: the first
+   * node with a non-empty file restores it, under the table lock. A node that joins a cluster
+   * with a table takes that table instead, since its file may be older, and writes it down.
    */
-  private Future<Void> restoreIfFirst() {
+  private Future<Void> restoreFromStateFile() {
     if (stateFile == null) {
-      return Future.succeededFuture();
-    }
-    if (cluster.getNodes().size() > 1 || table.snapshot().size() > 0) {
-      stateFile.changed();
       return Future.succeededFuture();
     }
     return stateFile.read()
@@ -161,6 +158,8 @@ public final class FerryNode {
         .onSuccess(count -> {
           if (count > 0) {
             log.info("Restored " + count + " upstreams from state file " + config.stateFile());
+          } else if (count < 0) {
+            stateFile.changed();
           }
         })
         .mapEmpty();

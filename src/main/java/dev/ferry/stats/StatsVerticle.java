@@ -45,6 +45,7 @@ public final class StatsVerticle extends VerticleBase {
     final Counters counters = new Counters();
     int servingInstances;
     long servingSince;
+    String error;
   }
 
   public StatsVerticle(FerryConfig config, UpstreamTable table, BackendHealth health,
@@ -86,7 +87,10 @@ public final class StatsVerticle extends VerticleBase {
 
   private void listenerEvent(JsonObject event) {
     Listener l = listeners.computeIfAbsent(event.getString("listen"), k -> new Listener());
-    if (event.getBoolean("serving")) {
+    if (event.getBoolean("failed", false)) {
+      l.error = event.getString("error");
+    } else if (event.getBoolean("serving")) {
+      l.error = null;
       if (l.servingInstances++ == 0) {
         l.servingSince = System.currentTimeMillis();
       }
@@ -143,13 +147,19 @@ public final class StatsVerticle extends VerticleBase {
       }
     });
     JsonObject tcpd = new JsonObject();
-    listeners.forEach((listen, l) -> tcpd.put(listen, new JsonObject()
-        .put("active_clients", l.counters.active)
-        .put("listen", listen)
-        .put("serving", l.servingInstances > 0)
-        .put("uptime", l.servingInstances > 0
-            ? Durations.format(Duration.ofMillis(System.currentTimeMillis() - l.servingSince))
-            : "0s")));
+    listeners.forEach((listen, l) -> {
+      JsonObject entry = new JsonObject()
+          .put("active_clients", l.counters.active)
+          .put("listen", listen)
+          .put("serving", l.servingInstances > 0)
+          .put("uptime", l.servingInstances > 0
+              ? Durations.format(Duration.ofMillis(System.currentTimeMillis() - l.servingSince))
+              : "0s");
+      if (l.error != null && l.servingInstances == 0) {
+        entry.put("error", l.error);
+      }
+      tcpd.put(listen, entry);
+    });
     return new JsonObject()
         .put("counter", new JsonObject().put("global", global.globalJson()
                 .put("client_connections", connections.open())

@@ -117,23 +117,27 @@ public final class TableWriter {
     });
   }
 
-  /** Writes upstreams read back from a state file into an empty cluster map. */
-  public Future<Integer> restore(Iterable<Upstream> upstreams) {
+  /**
+   * Writes upstreams read back from a state file, unless the cluster already has a table
+   * history: a revision counter exists once any node wrote or restored the table since the
+   * cluster formed. Answers how many were restored, or -1 when the cluster had a table.
+   */
+  public Future<Integer> restore(List<Upstream> upstreams) {
     return locked(() -> {
-      if (!table.map().isEmpty()) {
+      if (meta.get(REVISION) != null || !table.map().isEmpty()) {
+        return -1;
+      }
+      if (upstreams.isEmpty()) {
         return 0;
       }
-      int count = 0;
       long highest = 0;
       for (Upstream u : upstreams) {
         table.map().set(u.name(), u.toStored());
         index.claim(u, null);
         highest = Math.max(highest, u.revision());
-        count++;
       }
-      Long current = meta.get(REVISION);
-      meta.set(REVISION, Math.max(highest, current == null ? 0 : current));
-      return count;
+      meta.set(REVISION, highest);
+      return upstreams.size();
     });
   }
 

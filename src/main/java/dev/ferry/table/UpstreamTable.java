@@ -90,16 +90,29 @@ public final class UpstreamTable {
     return vertx.executeBlocking(() -> map.removeEntryListener(id)).mapEmpty();
   }
 
-  /** Re-reads the whole cluster map and repairs whatever this node's snapshot missed. */
+  /**
+   * Re-reads the whole cluster map and makes the snapshot equal to it: upstreams whose stored
+   * revision differs from this node's are taken as stored, local ones the map lacks are
+   * dropped. The map is the truth here, even where its revision is lower than one this node
+   * saw, as after a network partition healed; each entry is read again just before it is
+   * applied, so that an event that came in meanwhile is not undone.
+   */
   public Future<Integer> reconcile() {
     return vertx.executeBlocking(() -> {
       Map<String, String> all = new HashMap<>(map);
       int repaired = 0;
-      for (String stored : all.values()) {
-        repaired += applyPut(Upstream.fromStored(stored)) ? 1 : 0;
+      for (Map.Entry<String, String> entry : all.entrySet()) {
+        Upstream stored = Upstream.fromStored(entry.getValue());
+        Upstream local = snapshot.upstream(entry.getKey());
+        if (local == null || local.revision() != stored.revision()) {
+          String fresh = map.get(entry.getKey());
+          if (fresh != null) {
+            repaired += force(Upstream.fromStored(fresh)) ? 1 : 0;
+          }
+        }
       }
       for (Upstream local : snapshot.upstreams().toArray(new Upstream[0])) {
-        if (!all.containsKey(local.name()) && stillAbsent(local)) {
+        if (!all.containsKey(local.name()) && !map.containsKey(local.name())) {
           repaired += applyRemove(local) ? 1 : 0;
         }
       }
@@ -107,8 +120,14 @@ public final class UpstreamTable {
     });
   }
 
-  private boolean stillAbsent(Upstream local) {
-    return !map.containsKey(local.name());
+  private synchronized boolean force(Upstream stored) {
+    Upstream local = snapshot.upstream(stored.name());
+    if (local != null && local.revision() == stored.revision()) {
+      return false;
+    }
+    seen.put(stored.name(), new Seen(stored.revision(), false));
+    swap(snapshot.with(stored));
+    return true;
   }
 
   /** Completes when this node's snapshot holds the change, or fails after the timeout. */

@@ -35,12 +35,16 @@ import java.util.logging.Logger;
 public final class TcpProxyVerticle extends VerticleBase {
 
   private static final Logger log = Logger.getLogger(TcpProxyVerticle.class.getName());
+  /** How often a listener that could not be opened is tried again. */
+  static final long RETRY_MILLIS = 5000;
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final FerryNode node;
   private final int instance;
   private final boolean reporting;
   private final Map<Integer, Listener> listeners = new HashMap<>();
+  /** Ports of the table whose listener could not be opened; retried until they open. */
+  private final Set<Integer> failing = new HashSet<>();
   private final Map<Integer, Future<Void>> closing = new HashMap<>();
   private TrafficCounter counter;
   private BackendChooser chooser;
@@ -78,6 +82,11 @@ public final class TcpProxyVerticle extends VerticleBase {
         .setConnectTimeout((int) node.config().backendConnectTimeout().toMillis()));
     Future<Void> following = vertx.eventBus()
         .localConsumer(FerryNode.TABLE_CHANGED, msg -> sync()).completion();
+    vertx.setPeriodic(RETRY_MILLIS, t -> {
+      if (!failing.isEmpty()) {
+        sync();
+      }
+    });
     return following.onSuccess(v -> sync());
   }
 
@@ -104,6 +113,7 @@ public final class TcpProxyVerticle extends VerticleBase {
         }
       }));
     });
+    failing.removeIf(port -> table.byPort(port) == null);
     chooser.retainOnly(name -> table.upstream(name) != null);
     Future.join(pending).onComplete(ar ->
         node.listenerSync().reached(instance, generation, failed));
@@ -131,20 +141,25 @@ public final class TcpProxyVerticle extends VerticleBase {
     l.bound = listening.map((String) null).otherwise(Throwable::getMessage);
     listening.onComplete(ar -> {
       if (ar.failed()) {
-        if (reporting) {
-          log.warning("Cannot open TCP listener " + l.listen + " of upstream " + l.upstream
-              + ": " + ar.cause().getMessage());
-        }
+        // Forgotten, so that the next sync, at the latest the periodic retry, binds it again.
         listeners.remove(port, l);
+        if (failing.add(port) && reporting) {
+          log.warning("Cannot open TCP listener " + l.listen + " of upstream " + l.upstream
+              + ": " + ar.cause().getMessage() + "; retrying every "
+              + RETRY_MILLIS / 1000 + " s");
+        }
+        reportFailure(l, ar.cause().getMessage());
         return;
       }
       if (l.closed) {
         return;
       }
+      boolean retried = failing.remove(port);
       l.serving = true;
       report(l, true);
       if (reporting) {
-        log.info("TCP listener " + host + l.listen + " of upstream " + l.upstream + " opened");
+        log.info("TCP listener " + host + l.listen + " of upstream " + l.upstream + " opened"
+            + (retried ? " after failing before" : ""));
       }
     });
     return l;
@@ -173,6 +188,11 @@ public final class TcpProxyVerticle extends VerticleBase {
   private void report(Listener l, boolean serving) {
     vertx.eventBus().send(StatsVerticle.LISTENER,
         new JsonObject().put("listen", l.listen).put("serving", serving), LOCAL);
+  }
+
+  private void reportFailure(Listener l, String error) {
+    vertx.eventBus().send(StatsVerticle.LISTENER, new JsonObject().put("listen", l.listen)
+        .put("serving", false).put("failed", true).put("error", error), LOCAL);
   }
 
   private void accept(Listener l, NetSocket source) {

@@ -135,6 +135,49 @@ class ClusterProcessTest {
     assertTrue(again.logText().contains("Restored 2 upstreams"), again.logText());
   }
 
+  @Test
+  void wholeClusterStartedAgainAllAtOnceGetsItsTableBack() throws Exception {
+    String cluster = "ferry-test-" + UUID.randomUUID();
+    List<Path> files = List.of(dir.resolve("x-state.json"), dir.resolve("y-state.json"),
+        dir.resolve("z-state.json"));
+    List<NodeProcess> first = startAtOnce(cluster, files);
+    first.get(0).admin().putBackend("kept-a", "1", backendOne);
+    first.get(1).admin().putBackend("kept-b", "1", backendTwo);
+    for (Path file : files) {
+      eventually(() -> fileHolds(file, "kept-a", 1) && fileHolds(file, "kept-b", 1),
+          "state file " + file.getFileName() + " holds the table");
+    }
+    for (NodeProcess node : first) {
+      assertEquals(0, node.terminate());
+    }
+
+    List<NodeProcess> again = startAtOnce(cluster, files);
+
+    for (NodeProcess node : again) {
+      eventually(() -> node.admin().get("/proxy/upstreams").array().size() == 2,
+          "every node has both upstreams back");
+      assertEquals("two", backendFor(node, "127.0.0.1", "kept-b"));
+    }
+    for (Path file : files) {
+      eventually(() -> fileHolds(file, "kept-a", 1) && fileHolds(file, "kept-b", 1),
+          "state file " + file.getFileName() + " still holds the table");
+    }
+  }
+
+  /** Starts one node per state file, all at once, each knowing the others' cluster ports. */
+  private List<NodeProcess> startAtOnce(String cluster, List<Path> files) {
+    List<Integer> ports = files.stream().map(f -> Ports.free()).toList();
+    List<NodeProcess> nodes = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      NodeProcess node = NodeProcess.launch(dir, cluster, ports.get(i), ports,
+          new JsonObject().put("stateFile", files.get(i).toString()));
+      started.add(node);
+      nodes.add(node);
+    }
+    nodes.forEach(NodeProcess::awaitHealthy);
+    return nodes;
+  }
+
   private static boolean fileHolds(Path file, String upstream, int backends) {
     try {
       if (!Files.exists(file)) {

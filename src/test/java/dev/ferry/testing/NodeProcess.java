@@ -42,9 +42,19 @@ public final class NodeProcess implements AutoCloseable {
    */
   public static NodeProcess start(Path dir, String clusterName, List<Integer> seedPorts,
       JsonObject settings) {
+    NodeProcess node = launch(dir, clusterName, Ports.free(), seedPorts, settings);
+    node.awaitHealthy();
+    return node;
+  }
+
+  /**
+   * Starts a node on cluster port {@code cluster} without waiting for it, so that several can
+   * start at once; {@link #awaitHealthy()} waits for it.
+   */
+  public static NodeProcess launch(Path dir, String clusterName, int cluster,
+      List<Integer> seedPorts, JsonObject settings) {
     int http = Ports.free();
     int admin = Ports.free();
-    int cluster = Ports.free();
     JsonObject config = TestNode.loopbackConfig(clusterName, http, admin, cluster, seedPorts)
         .mergeIn(settings);
     try {
@@ -63,15 +73,14 @@ public final class NodeProcess implements AutoCloseable {
       command.add(file.toString());
       Process process = new ProcessBuilder(command).directory(dir.toFile())
           .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      NodeProcess node = new NodeProcess(process, http, admin, cluster, log);
-      node.awaitHealthy();
-      return node;
+      return new NodeProcess(process, http, admin, cluster, log);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  private void awaitHealthy() {
+  /** Waits until {@code /healthz} answers 200; fails when the node exits or takes 60 s. */
+  public void awaitHealthy() {
     long deadline = System.currentTimeMillis() + 60_000;
     while (System.currentTimeMillis() < deadline) {
       if (!process.isAlive()) {
