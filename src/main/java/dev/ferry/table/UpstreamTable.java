@@ -116,8 +116,31 @@ public final class UpstreamTable {
           repaired += applyRemove(local) ? 1 : 0;
         }
       }
+      warnOfSharedClaims(snapshot);
       return repaired;
     });
+  }
+
+  /**
+   * Upstreams that share an alias or a port can only come from writes on both sides of a
+   * network partition; the table cannot tell which one the operator meant, so it says so.
+   */
+  private static void warnOfSharedClaims(RoutingTable table) {
+    Map<String, String> aliases = new HashMap<>();
+    Map<Integer, String> ports = new HashMap<>();
+    for (Upstream u : table.upstreams()) {
+      String other = u.alias().isEmpty() ? null : aliases.putIfAbsent(u.alias(), u.name());
+      if (other != null) {
+        log.warning("Upstreams " + other + " and " + u.name() + " both have alias " + u.alias()
+            + "; remove it from one of them");
+      }
+      Integer port = u.listenPort();
+      String holder = port == 0 ? null : ports.putIfAbsent(port, u.name());
+      if (holder != null) {
+        log.warning("Upstreams " + holder + " and " + u.name() + " both listen on " + u.listen()
+            + "; remove one of them");
+      }
+    }
   }
 
   private synchronized boolean force(Upstream stored) {
