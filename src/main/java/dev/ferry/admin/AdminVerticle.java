@@ -11,6 +11,8 @@ import dev.ferry.table.Write;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
@@ -18,12 +20,16 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.HttpException;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 /**
  * The admin REST API, {@code /healthz} and {@code /metrics}. Writes go through the cluster-wide
@@ -37,6 +43,8 @@ public final class AdminVerticle extends VerticleBase {
   public static final long CONFIRM_MILLIS = 2000;
 
   private static final Logger log = Logger.getLogger(AdminVerticle.class.getName());
+  private static final Pattern JSON_SUFFIX =
+      Pattern.compile("application/[a-z0-9][a-z0-9!#$&^_.+-]*\\+json");
 
   private final FerryNode node;
   private final Dashboard dashboard = Dashboard.load();
@@ -49,29 +57,34 @@ public final class AdminVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
-    router.get("/healthz").handler(this::health);
-    dashboard.mount(router);
+    RouteMethods routes = new RouteMethods(router);
+    router.route().handler(AdminVerticle::checkEscapes).failureHandler(this::clientGone);
+    routes.read("/healthz").handler(this::health);
+    dashboard.mount(routes);
     router.route().handler(this::authenticate);
     router.route("/proxy/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
-    router.put("/proxy/upstreams").handler(this::requireJson).handler(this::putBackend);
-    router.delete("/proxy/upstreams").handler(this::requireJson).handler(this::deleteBackend);
-    router.get("/proxy/upstreams").handler(this::listUpstreams);
-    router.get("/proxy/upstreams/:name").handler(this::getUpstream);
-    router.get("/proxy/sessions").handler(this::sessions);
-    router.get("/proxy/configs").handler(ctx -> json(ctx, 200, node.config().toPublicJson()));
-    router.get("/proxy/stats").handler(ctx -> stats(ctx, null, null));
-    router.get("/proxy/stats/:upstream").handler(ctx -> stats(ctx, ctx.pathParam("upstream"),
-        null));
-    router.get("/proxy/stats/:upstream/:backend").handler(ctx -> stats(ctx,
+    routes.on("/proxy/upstreams", HttpMethod.PUT).handler(this::requireJson)
+        .handler(this::putBackend);
+    routes.on("/proxy/upstreams", HttpMethod.DELETE).handler(this::requireJson)
+        .handler(this::deleteBackend);
+    routes.read("/proxy/upstreams").handler(this::listUpstreams);
+    routes.read("/proxy/upstreams/:name").handler(this::getUpstream);
+    routes.read("/proxy/sessions").handler(this::sessions);
+    routes.read("/proxy/configs").handler(ctx -> json(ctx, 200,
+        node.config().toPublicJson()));
+    routes.read("/proxy/stats").handler(ctx -> stats(ctx, null, null));
+    routes.read("/proxy/stats/:upstream").handler(ctx -> stats(ctx,
+        ctx.pathParam("upstream"), null));
+    routes.read("/proxy/stats/:upstream/:backend").handler(ctx -> stats(ctx,
         ctx.pathParam("upstream"), ctx.pathParam("backend")));
-    router.get("/proxy/cluster").handler(ctx -> node.members().list()
+    routes.read("/proxy/cluster").handler(ctx -> node.members().list()
         .onSuccess(list -> json(ctx, 200, list))
         .onFailure(ctx::fail));
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(node.registryName()));
-    router.route().last().handler(ctx -> error(ctx, 404, "no admin route "
-        + ctx.request().method() + " " + ctx.request().path()));
-    router.errorHandler(405, ctx -> error(ctx, 405, "method " + ctx.request().method()
-        + " is not allowed on " + ctx.request().path()));
+    routes.read("/metrics").handler(PrometheusScrapingHandler.create(node.registryName()));
+    router.route().last().handler(ctx -> noRoute(ctx, routes));
+    router.errorHandler(400, ctx -> error(ctx, 400, "the request cannot be read: "
+        + (ctx.failure() instanceof HttpException e && e.getPayload() != null
+            ? e.getPayload() : "malformed path or query")));
     router.errorHandler(413, ctx -> error(ctx, 413, "the body is larger than "
         + BODY_LIMIT + " bytes"));
     router.errorHandler(500, this::internalError);
@@ -83,6 +96,50 @@ public final class AdminVerticle extends VerticleBase {
     return server.listen().recover(err -> Future.failedFuture(new IllegalStateException(
         "adminListenAddr " + node.config().adminListenAddr() + " cannot be opened: "
             + err.getMessage())));
+  }
+
+  /**
+   * Answers 400 for a path with a {@code %} that does not start an escape of two hex digits,
+   * before the router, which cannot decode such a path, sees it.
+   */
+  private static void checkEscapes(RoutingContext ctx) {
+    String path = ctx.request().path();
+    for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
+      if (i + 2 >= path.length() || Character.digit(path.charAt(i + 1), 16) < 0
+          || Character.digit(path.charAt(i + 2), 16) < 0) {
+        error(ctx, 400, "the path " + path + " has a % that is not followed by two hex"
+            + " digits; write a literal % as %25");
+        return;
+      }
+    }
+    ctx.next();
+  }
+
+  /**
+   * A client that went away before its request was read or answered: there is nobody left to
+   * answer, and nothing is wrong with the node.
+   */
+  private void clientGone(RoutingContext ctx) {
+    if (ctx.failure() instanceof HttpClosedException || ctx.response().closed()) {
+      log.fine("Admin call " + ctx.request().method() + " " + ctx.request().path()
+          + ": the client closed the connection");
+      return;
+    }
+    ctx.next();
+  }
+
+  /** 405 with {@code Allow} when the path has routes for other methods, else 404. */
+  private static void noRoute(RoutingContext ctx, RouteMethods routes) {
+    Set<String> allowed = routes.allowed(ctx.normalizedPath());
+    String call = ctx.request().method() + " " + ctx.request().path();
+    if (allowed.isEmpty()) {
+      error(ctx, 404, "no admin route " + call);
+      return;
+    }
+    String methods = String.join(", ", allowed);
+    ctx.response().putHeader("allow", methods);
+    error(ctx, 405, "method " + ctx.request().method() + " is not allowed on "
+        + ctx.request().path() + "; allowed: " + methods);
   }
 
   private void health(RoutingContext ctx) {
@@ -121,9 +178,15 @@ public final class AdminVerticle extends VerticleBase {
     return header.substring(scheme.length()).trim();
   }
 
+  /**
+   * Takes {@code application/json} and the JSON-based types {@code application/<x>+json}, with
+   * any parameters; a request without Content-Type is read as JSON too, as older clients send.
+   */
   private void requireJson(RoutingContext ctx) {
     String type = ctx.request().getHeader("content-type");
-    if (type != null && !type.toLowerCase().startsWith("application/json")) {
+    String media = type == null ? "application/json"
+        : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    if (!media.equals("application/json") && !JSON_SUFFIX.matcher(media).matches()) {
       error(ctx, 415, "the body must be JSON; send Content-Type: application/json, not " + type);
       return;
     }
@@ -133,7 +196,7 @@ public final class AdminVerticle extends VerticleBase {
   private void putBackend(RoutingContext ctx) {
     BackendRequest request;
     try {
-      request = BackendRequest.forPut(ctx.body().asString());
+      request = BackendRequest.forPut(ctx.body().asString(), node.config().domain());
     } catch (ApiError e) {
       error(ctx, e.status, e.getMessage());
       return;

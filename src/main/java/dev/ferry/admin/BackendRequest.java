@@ -7,8 +7,9 @@ import dev.ferry.table.Backend;
 import dev.ferry.table.HealthCheck;
 import dev.ferry.table.UpstreamEdit;
 import io.netty.util.NetUtil;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -21,7 +22,11 @@ import java.util.regex.Pattern;
  */
 record BackendRequest(UpstreamEdit upstream, Backend backend, String backendId) {
 
-  private static final Pattern BACKEND_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  private static final Pattern BACKEND_ID =
+      Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+  /** Ids as they were accepted before the first character was restricted. */
+  private static final Pattern STORED_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  private static final int MAX_VERSION = 256;
   private static final Pattern CHECK_PATH = Pattern.compile("/[\\x21-\\x7e]{0,1023}");
   private static final Set<String> CHECK_FIELDS =
       Set.of("type", "path", "interval", "timeout", "healthy", "unhealthy");
@@ -30,30 +35,19 @@ record BackendRequest(UpstreamEdit upstream, Backend backend, String backendId) 
   private static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
   private static final int MAX_COUNT = 100;
 
-  static BackendRequest forPut(String body) {
+  /** {@code domain} is the routing suffix, under which no alias may lie. */
+  static BackendRequest forPut(String body, String domain) {
     JsonObject json = parse(body);
     JsonObject up = object(json, "upstream");
     JsonObject be = object(json, "backend");
     String name = name(up);
-    String alias = optionalString(up, "upstream.alias");
-    if (alias != null) {
-      alias = alias.toLowerCase(Locale.ROOT);
-      if (alias.endsWith(".")) {
-        alias = alias.substring(0, alias.length() - 1);
-      }
-      if (!alias.isEmpty() && !HostNames.isHostName(alias)) {
-        throw bad("upstream.alias: '" + alias + "' is not a host name");
-      }
-    }
+    String alias = alias(optionalString(up, "upstream.alias"), domain);
     String listen = listen(optionalString(up, "upstream.listen"));
     Boolean sticky = optionalBoolean(up, "upstream.sticky");
     Optional<HealthCheck> check = up.containsKey("healthCheck")
         ? Optional.ofNullable(healthCheck(up.getValue("healthCheck"))) : null;
-    String id = backendId(be);
-    String ip = requiredString(be, "backend.ip");
-    if (!NetUtil.isValidIpV4Address(ip) && !NetUtil.isValidIpV6Address(ip)) {
-      throw bad("backend.ip: '" + ip + "' is not an IPv4 or IPv6 address");
-    }
+    String id = backendId(be, BACKEND_ID);
+    String ip = ip(requiredString(be, "backend.ip"));
     int port = port(be.getValue("port"), "backend.port", true);
     String scheme = optionalString(be, "backend.scheme");
     scheme = scheme == null ? "" : scheme.toLowerCase(Locale.ROOT);
@@ -61,6 +55,9 @@ record BackendRequest(UpstreamEdit upstream, Backend backend, String backendId) 
       throw bad("backend.scheme: '" + scheme + "' must be http, https or empty");
     }
     String version = optionalString(be, "backend.version");
+    if (version != null && version.length() > MAX_VERSION) {
+      throw bad("backend.version: " + version.length() + " characters, at most " + MAX_VERSION);
+    }
     int weight = weight(be);
     return new BackendRequest(new UpstreamEdit(name, alias, listen, sticky, check),
         new Backend(id, ip, port, scheme,
@@ -70,7 +67,7 @@ record BackendRequest(UpstreamEdit upstream, Backend backend, String backendId) 
   static BackendRequest forDelete(String body) {
     JsonObject json = parse(body);
     String name = name(object(json, "upstream"));
-    String id = backendId(object(json, "backend"));
+    String id = backendId(object(json, "backend"), STORED_ID);
     return new BackendRequest(new UpstreamEdit(name, null, null, null), null, id);
   }
 
@@ -78,19 +75,7 @@ record BackendRequest(UpstreamEdit upstream, Backend backend, String backendId) 
     if (body == null || body.isBlank()) {
       throw bad("the request has no body; send a JSON object with upstream and backend");
     }
-    try {
-      return new JsonObject(body);
-    } catch (DecodeException | ClassCastException e) {
-      throw bad("the body is not a JSON object: " + firstLine(e.getMessage()));
-    }
-  }
-
-  private static String firstLine(String text) {
-    if (text == null) {
-      return "malformed JSON";
-    }
-    int nl = text.indexOf('\n');
-    return nl < 0 ? text : text.substring(0, nl);
+    return StrictJson.object(body);
   }
 
   private static JsonObject object(JsonObject json, String field) {
@@ -113,12 +98,67 @@ record BackendRequest(UpstreamEdit upstream, Backend backend, String backendId) 
     return name;
   }
 
-  private static String backendId(JsonObject be) {
+  /** A delete takes any id a put ever took, so that backends stored earlier can go. */
+  private static String backendId(JsonObject be, Pattern form) {
     String id = requiredString(be, "backend.id");
-    if (!BACKEND_ID.matcher(id).matches()) {
-      throw bad("backend.id: '" + id + "' must be 1 to 128 letters, digits, '.', '_', ':' or '-'");
+    if (!form.matcher(id).matches()) {
+      throw bad("backend.id: '" + id + "' must be 1 to 128 letters, digits, '.', '_', ':' or"
+          + " '-', starting with a letter or digit");
     }
     return id;
+  }
+
+  /**
+   * Lower case, without a final dot. An alias under the routing domain would take over the
+   * {@code <name>.<domain>} routes, so it is refused.
+   */
+  private static String alias(String text, String domain) {
+    if (text == null) {
+      return null;
+    }
+    String alias = text.toLowerCase(Locale.ROOT);
+    if (alias.endsWith(".")) {
+      alias = alias.substring(0, alias.length() - 1);
+    }
+    if (!alias.isEmpty() && !HostNames.isHostName(alias)) {
+      throw bad("upstream.alias: '" + alias + "' is not a host name");
+    }
+    if (alias.endsWith("." + domain)) {
+      throw new ApiError(409, "upstream.alias: " + alias + " is under the routing domain "
+          + domain + ", whose hosts are reached by upstream name (<name>." + domain
+          + "); choose an alias outside it");
+    }
+    return alias;
+  }
+
+  /**
+   * The address in one form for each backend: IPv6 as RFC 5952 writes it ({@code ::1}, lower
+   * case, no brackets), an IPv4-mapped IPv6 address as its IPv4 address. Zone ids are refused,
+   * since resolving them would depend on the node, and so are IPv4 parts with leading zeros,
+   * which some tools read as octal.
+   */
+  private static String ip(String text) {
+    String ip = text.startsWith("[") && text.endsWith("]") && text.indexOf(':') > 0
+        ? text.substring(1, text.length() - 1) : text;
+    if (ip.indexOf('%') >= 0) {
+      throw bad("backend.ip: '" + text + "' has a zone id; give the address without %<zone>");
+    }
+    if (!NetUtil.isValidIpV4Address(ip) && !NetUtil.isValidIpV6Address(ip)) {
+      throw bad("backend.ip: '" + text + "' is not an IPv4 or IPv6 address");
+    }
+    String dotted = ip.indexOf('.') < 0 ? "" : ip.substring(ip.lastIndexOf(':') + 1);
+    for (String octet : dotted.split("\\.")) {
+      if (octet.length() > 1 && octet.charAt(0) == '0') {
+        throw bad("backend.ip: '" + text + "' has a leading zero in a number; write "
+            + "127.0.0.1, not 127.000.000.001");
+      }
+    }
+    try {
+      return NetUtil.toAddressString(InetAddress.getByAddress(
+          NetUtil.createByteArrayFromIpAddressString(ip)));
+    } catch (UnknownHostException e) {
+      throw bad("backend.ip: '" + text + "' is not an IPv4 or IPv6 address");
+    }
   }
 
   /** {@code [host]:port} becomes {@code :port}; the host part must be empty or an address. */
@@ -134,7 +174,8 @@ record BackendRequest(UpstreamEdit upstream, Backend backend, String backendId) 
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }
-    if (!host.isEmpty() && !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)) {
+    if (!host.isEmpty() && !NetUtil.isValidIpV4Address(host)
+        && !NetUtil.isValidIpV6Address(host)) {
       throw bad("upstream.listen: host '" + host + "' must be empty or an IP address");
     }
     int port;

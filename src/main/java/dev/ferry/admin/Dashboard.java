@@ -1,7 +1,6 @@
 package dev.ferry.admin;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,9 +36,9 @@ final class Dashboard {
   }
 
   /** Routes {@code /} and {@code /dashboard/<file>}; to be mounted before the token check. */
-  void mount(Router router) {
-    router.get("/").handler(ctx -> serve(ctx, "index.html"));
-    router.get("/dashboard/:file").handler(ctx -> {
+  void mount(RouteMethods routes) {
+    routes.read("/").handler(ctx -> serve(ctx, "index.html"));
+    routes.read("/dashboard/:file").handler(ctx -> {
       String file = ctx.pathParam("file");
       if (files.containsKey(file)) {
         serve(ctx, file);

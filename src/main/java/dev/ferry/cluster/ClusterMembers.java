@@ -41,6 +41,7 @@ public final class ClusterMembers {
         .put("tlsListenAddr", config.tlsListenAddr() == null ? ""
             : config.tlsListenAddr().toString())
         .put("clusterPort", clusterPort)
+        .put("eventBusPort", cluster.getNodeInfo().port())
         .put("started", System.currentTimeMillis());
   }
 
@@ -90,6 +91,10 @@ public final class ClusterMembers {
       }
       ports.put(port(member.getString("adminListenAddr")), "the admin API of " + node);
       ports.put(member.getInteger("clusterPort"), "the cluster port of " + node);
+      Integer eventBus = member.getInteger("eventBusPort");
+      if (eventBus != null) {
+        ports.put(eventBus, "the event bus of " + node);
+      }
     }
     return ports;
   }

@@ -9,10 +9,16 @@ import dev.ferry.testing.AdminClient.Answer;
 import dev.ferry.testing.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class AdminApiTest {
@@ -195,40 +201,18 @@ class AdminApiTest {
     assertEquals(before, table());
   }
 
+  /** The empty body and those of bad-puts.txt, one a line; lines with # first are notes. */
+  static Stream<String> badPuts() throws IOException {
+    try (InputStream in = AdminApiTest.class.getResourceAsStream("bad-puts.txt")) {
+      List<String> bodies = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+          .filter(line -> !line.isBlank() && !line.startsWith("#"))
+          .toList();
+      return Stream.concat(Stream.of(""), bodies.stream());
+    }
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {
-      "",
-      "not json",
-      "[1,2]",
-      "{\"upstream\":{\"name\":\"x\"}}",
-      "{\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80}}",
-      "{\"upstream\":\"x\",\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80}}",
-      "{\"upstream\":{},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80}}",
-      "{\"upstream\":{\"name\":\"bad_name\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80}}",
-      "{\"upstream\":{\"name\":\"-x\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80}}",
-      "{\"upstream\":{\"name\":7},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"ip\":\"10.0.0.1\",\"port\":80}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"id\":\"a b\",\"ip\":\"10.0.0.1\",\"port\":80}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"id\":\"a\",\"port\":80}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"id\":\"a\",\"ip\":\"example.com\",\"port\":80}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.256\",\"port\":80}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\"}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":\"80\"}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":0}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":65536}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80.5}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80,\"weihgt\":1001}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80,\"weihgt\":-1}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80,\"weihgt\":\"5\"}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80,\"weihgt\":5,\"weight\":6}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80,\"scheme\":\"ftp\"}}",
-      "{\"upstream\":{\"name\":\"x\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80,\"version\":5}}",
-      "{\"upstream\":{\"name\":\"x\",\"sticky\":\"yes\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80}}",
-      "{\"upstream\":{\"name\":\"x\",\"alias\":\"not a host\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80}}",
-      "{\"upstream\":{\"name\":\"x\",\"listen\":\"7001\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80}}",
-      "{\"upstream\":{\"name\":\"x\",\"listen\":\":70000\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80}}",
-      "{\"upstream\":{\"name\":\"x\",\"listen\":\"host:7001\"},\"backend\":{\"id\":\"a\",\"ip\":\"10.0.0.1\",\"port\":80}}",
-  })
+  @MethodSource("badPuts")
   void badPutAnswers400WithAnErrorAndChangesNothing(String bad) {
     String before = table();
     Answer answer = admin.put(bad);
