@@ -22,7 +22,7 @@ class DrainTimeoutTest {
 
   @Test
   void stopWaitsForOpenConnectionsNoLongerThanTheDrainTimeout() throws Exception {
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Backends.vertx();
     TestNode node = TestNode.start(new JsonObject().put("drainTimeout", "1500ms"));
     try {
       AdminClient admin = node.admin();

@@ -434,7 +434,7 @@ class LauncherTest {
   }
 
   private int startSlowBackend(CountDownLatch received, long delayMillis) {
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     int port = Ports.free();
     HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1"))
         .requestHandler(request -> {

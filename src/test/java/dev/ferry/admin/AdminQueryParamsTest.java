@@ -37,7 +37,7 @@ class AdminQueryParamsTest {
   static void startNode() {
     node = TestNode.start();
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     backendPort = Ports.free();
     Backends.named(vertx, "web", backendPort);
     for (int i = 0; i < UPSTREAMS; i++) {

@@ -42,7 +42,7 @@ class DashboardBrowserTest {
   void operatorSignsInSeesABackendAddsOneAndRemovesOneFromThePage() throws Exception {
     requireBrowser();
     String token = "dash-" + Long.toHexString(System.nanoTime());
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Backends.vertx();
     try (TestNode node = TestNode.start(new JsonObject().put("adminToken", token))) {
       AdminClient admin = node.admin();
       int backendPort = Ports.free();

@@ -37,7 +37,7 @@ class ClusterProcessTest {
 
   @BeforeAll
   static void startBackends() {
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     backendOne = Ports.free();
     backendTwo = Ports.free();
     Backends.named(vertx, "one", backendOne);

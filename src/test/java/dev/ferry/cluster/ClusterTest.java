@@ -31,7 +31,7 @@ class ClusterTest {
 
   @BeforeAll
   static void startCluster() {
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     backendOne = Ports.free();
     backendTwo = Ports.free();
     Backends.named(vertx, "one", backendOne);

@@ -38,7 +38,7 @@ class HealthCheckTest {
   static void startNode() {
     node = TestNode.start();
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
   }
 
   @AfterAll

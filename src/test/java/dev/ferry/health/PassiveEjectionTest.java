@@ -42,7 +42,7 @@ class PassiveEjectionTest {
   static void startNodes() {
     quick = TestNode.start(new JsonObject().put("ejectAfterFailures", 3).put("ejectFor", "1s"));
     lasting = TestNode.start(new JsonObject().put("ejectFor", "1m"));
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
   }
 
   @AfterAll

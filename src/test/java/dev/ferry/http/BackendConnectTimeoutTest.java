@@ -40,7 +40,7 @@ class BackendConnectTimeoutTest {
   static void start() throws IOException {
     node = TestNode.start(new JsonObject().put("backendConnectTimeout", "500ms"));
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     jammed = new ServerSocket(Ports.free(), 1, InetAddress.getLoopbackAddress());
     Assumptions.assumeTrue(fillAcceptQueue(),
         "this system answers connections to a full accept queue, so none can be left waiting");

@@ -4,6 +4,7 @@ import static dev.ferry.testing.Backends.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.testing.Backends;
 import dev.ferry.testing.AdminClient;
 import dev.ferry.testing.Eventually;
 import dev.ferry.testing.Ports;
@@ -26,7 +27,7 @@ class BackendResponseTimeoutTest {
   static void start() {
     node = TestNode.start(new JsonObject().put("backendResponseTimeout", "1s"));
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
   }
 
   @AfterAll

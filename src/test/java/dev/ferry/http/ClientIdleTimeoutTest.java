@@ -27,7 +27,7 @@ class ClientIdleTimeoutTest {
   @BeforeAll
   static void start() {
     node = TestNode.start(new JsonObject().put("clientIdleTimeout", "1s"));
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     int port = Ports.free();
     Backends.named(vertx, "1-idle", port);
     node.admin().putBackend("idle", "1-idle", port);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.testing.Backends;
 import dev.ferry.testing.AdminClient;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.RecordingBackend;
@@ -38,7 +39,7 @@ class FramingTest {
 
   @BeforeAll
   static void start() {
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     node = TestNode.start();
     admin = node.admin();
   }

@@ -30,7 +30,7 @@ class HttpRoutingTest {
   static void start() {
     node = TestNode.start();
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     client = vertx.createHttpClient();
   }
 

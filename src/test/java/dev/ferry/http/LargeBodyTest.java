@@ -45,7 +45,7 @@ class LargeBodyTest {
   static void start() {
     node = TestNode.start();
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     client = vertx.createHttpClient(new HttpClientOptions().setIdleTimeout(60));
   }
 

@@ -3,6 +3,7 @@ package dev.ferry.http;
 import static dev.ferry.testing.Backends.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.ferry.testing.Backends;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.TestNode;
 import io.vertx.core.Vertx;
@@ -21,7 +22,7 @@ class OversizedRequestTest {
   @BeforeAll
   static void start() {
     node = TestNode.start();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     // A backend that takes more than the proxy does, so that every refusal is the proxy's.
     int port = Ports.free();
     await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1")

@@ -41,7 +41,7 @@ class RequestHeaderTimeoutTest {
   static void start() {
     node = TestNode.start(new JsonObject().put("requestHeaderTimeout", "2s"));
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     int port = Ports.free();
     Backends.named(vertx, "1-header-wait", port);
     admin.putBackend("header-wait", "1-header-wait", port);

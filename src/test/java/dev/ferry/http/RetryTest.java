@@ -33,7 +33,7 @@ class RetryTest {
   static void start() {
     node = TestNode.start();
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     client = vertx.createHttpClient();
   }
 

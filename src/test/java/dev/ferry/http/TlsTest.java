@@ -41,7 +41,7 @@ class TlsTest {
         .put("tlsCertFile", certificate.certificatePath())
         .put("tlsKeyFile", certificate.privateKeyPath()));
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     plainClient = vertx.createHttpClient();
     tlsClient = vertx.createHttpClient(new HttpClientOptions()
         .setSsl(true).setTrustAll(true).setVerifyHost(false));

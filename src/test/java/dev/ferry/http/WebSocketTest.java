@@ -43,7 +43,7 @@ class WebSocketTest {
   static void start() {
     node = TestNode.start();
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
   }
 
   @AfterAll

@@ -50,7 +50,7 @@ class MaxConnectionsTest {
   static void start() {
     node = TestNode.start(new JsonObject().put("maxConnections", 5));
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     int http = Ports.free();
     await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1"))
         .requestHandler(request -> request.response().end("ok"))

@@ -33,7 +33,7 @@ class SessionExpiryTest {
   static void startNode() {
     node = TestNode.start(new JsonObject().put("sessionTimeout", "2s"));
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
   }
 
   @AfterAll

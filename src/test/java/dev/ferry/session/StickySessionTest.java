@@ -43,7 +43,7 @@ class StickySessionTest {
   static void startNode() {
     node = TestNode.start();
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
   }
 
   @AfterAll

@@ -47,7 +47,7 @@ class StatsTest {
   static void startNode() {
     node = TestNode.start();
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
   }
 
   @AfterAll

@@ -38,7 +38,7 @@ class ListenerRetryTest {
 
   @BeforeAll
   static void startEcho() {
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     echo = Ports.free();
     Backends.echo(vertx, echo);
   }

@@ -34,7 +34,7 @@ class TcpIdleTimeoutTest {
   static void start() {
     node = TestNode.start(new JsonObject().put("tcpIdleTimeout", "1s"));
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
     int echo = Ports.free();
     Backends.echo(vertx, echo);
     listen = Ports.free();

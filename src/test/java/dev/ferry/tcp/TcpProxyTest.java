@@ -36,7 +36,7 @@ class TcpProxyTest {
   static void startNode() {
     node = TestNode.start();
     admin = node.admin();
-    vertx = Vertx.vertx();
+    vertx = Backends.vertx();
   }
 
   @AfterAll

@@ -1,6 +1,7 @@
 package dev.ferry.testing;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -41,6 +42,16 @@ public final class Backends {
         .connectHandler(socket -> socket.handler(socket::write));
     await(server.listen(port, "127.0.0.1"));
     return server;
+  }
+
+  /**
+   * The Vert.x instance of a test's clients and backends, with one event loop. A request made
+   * from a test thread gets a new context each time; with several event loops, that context
+   * can sit on another loop than the pooled connection it is given, and the start of a response
+   * can then reach it before the test's handlers do, and be lost. One loop rules that out.
+   */
+  public static Vertx vertx() {
+    return Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
   }
 
   public static <T> T await(io.vertx.core.Future<T> future) {
