@@ -77,10 +77,10 @@ public final class HttpProxyVerticle extends VerticleBase {
   private Future<HttpServer> listen(String key, HostPort address, HttpServerOptions options,
       Forwarder forwarder) {
     // Clients that ask to upgrade to cleartext HTTP/2 stay on HTTP/1.1, as with nginx. A
-    // client that sends "Expect: 100-continue" waits for the go-ahead before its body. Vert.x
-    // answers 414 to a longer request line and 431 to a larger header block.
+    // client that sends "Expect: 100-continue" gets its go-ahead from handle, once the request
+    // is routed. Vert.x answers 414 to a longer request line and 431 to a larger header block.
     HttpServer server = vertx.createHttpServer(options.setHttp2ClearTextEnabled(false)
-        .setHandle100ContinueAutomatically(true)
+        .setHandle100ContinueAutomatically(false)
         .setIdleTimeout((int) node.config().clientIdleTimeout().toMillis())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setMaxInitialLineLength(MAX_REQUEST_LINE)
@@ -97,16 +97,20 @@ public final class HttpProxyVerticle extends VerticleBase {
   }
 
   private void handle(HttpServerRequest request, Forwarder forwarder) {
+    String invalid = RequestCheck.refusal(request);
+    if (invalid != null) {
+      answer(request, 400, invalid);
+      return;
+    }
     String host = hostOf(request);
     Route route = host == null ? null : node.table().snapshot().route(host, domain);
     if (route == null) {
-      var delta = counter.of(null, null);
-      delta.request();
-      delta.fail();
-      request.response().setStatusCode(404).putHeader("content-type", "text/plain; charset=utf-8")
-          .end(host == null ? "the request has no Host header to route by\n"
-              : "no upstream matches host " + host + "\n");
+      answer(request, 404, host == null ? "the request has no Host header to route by"
+          : "no upstream matches host " + host);
       return;
+    }
+    if (RequestCheck.expectsContinue(request)) {
+      request.response().writeContinue();
     }
     Exchange exchange = new Exchange(route, request.remoteAddress().hostAddress(), counter);
     HttpServerResponse response = request.response();
@@ -115,9 +119,28 @@ public final class HttpProxyVerticle extends VerticleBase {
     forwarder.forward(request, exchange);
   }
 
+  /**
+   * Answers a request that reaches no backend. A client still waiting for its go-ahead may or
+   * may not send its body after this answer, so its connection cannot carry another request.
+   */
+  private void answer(HttpServerRequest request, int status, String reason) {
+    var delta = counter.of(null, null);
+    delta.request();
+    delta.fail();
+    HttpServerResponse response = request.response().setStatusCode(status)
+        .putHeader("content-type", "text/plain; charset=utf-8");
+    if (!RequestCheck.expectsContinue(request) || request.isEnded()) {
+      response.end(reason + "\n");
+      return;
+    }
+    response.putHeader("connection", "close").end(reason + "\n")
+        .onComplete(ar -> request.connection().close());
+  }
+
+  /** The Host header's host in lower case without a trailing dot; null when it has none. */
   private static String hostOf(HttpServerRequest request) {
     HostAndPort authority = request.authority();
-    if (authority == null || authority.host().isEmpty()) {
+    if (authority == null) {
       return null;
     }
     String host = authority.host().toLowerCase(Locale.ROOT);

@@ -5,10 +5,13 @@ import dev.ferry.health.BackendHealth;
 import dev.ferry.table.Backend;
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
@@ -24,9 +27,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 
 /**
- * Forwards with {@code vertx-http-proxy}: it copies the request without hop-by-hop headers,
- * streams both bodies and passes WebSocket upgrades through. Ferry adds the backend choice with
- * its retry, the forwarded headers and the byte counts.
+ * Forwards with {@code vertx-http-proxy}: it copies the request without the fixed hop-by-hop
+ * headers, streams both bodies and passes WebSocket upgrades through. Ferry adds the backend
+ * choice with its retry, the removal of the headers a Connection header names (both ways), the
+ * forwarded headers and the byte counts.
  */
 final class ProxyForwarder implements Forwarder, ProxyInterceptor {
 
@@ -55,6 +59,8 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
 
   @Override
   public void forward(HttpServerRequest request, Exchange exchange) {
+    HttpServerResponse response = request.response();
+    response.headersEndHandler(v -> padDayOfMonth(response.headers()));
     // The proxy calls handleProxyRequest before handle returns, on this event loop.
     handoff = exchange;
     proxy.handle(request);
@@ -67,6 +73,9 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
     context.set(EXCHANGE, exchange);
     ProxyRequest request = context.request();
     HttpServerRequest original = request.proxiedRequest();
+    // The proxy takes the Upgrade header of a WebSocket handshake, and its Connection header,
+    // off the plain requests itself.
+    removeNamedByConnection(request.headers(), false);
     addForwardedHeaders(request, original, exchange.clientIp);
     Body body = request.getBody();
     if (body != null) {
@@ -82,8 +91,7 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
       exchange.failed(reason);
       int status = err instanceof TimeoutException ? 504 : 502;
       ProxyResponse answer = request.release().response().setStatusCode(status);
-      answer.putHeader("content-type", "text/plain; charset=utf-8");
-      return Future.succeededFuture(answer.setBody(Body.body(Buffer.buffer(reason + "\n"))));
+      return Future.succeededFuture(answer.setBody(plainText(reason + "\n")));
     });
   }
 
@@ -96,6 +104,12 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
     }
     Exchange exchange = context.get(EXCHANGE, Exchange.class);
     health.succeeded(exchange.upstreamName(), exchange.backend());
+    if (response.getStatusCode() != 101) {
+      MultiMap headers = response.headers();
+      removeNamedByConnection(headers, true);
+      headers.remove(HttpHeaders.CONNECTION);
+      headers.remove(HttpHeaders.KEEP_ALIVE);
+    }
     Body body = response.getBody();
     if (body != null) {
       response.setBody(Body.body(new CountingStream(body.stream(), exchange::sent, null),
@@ -115,9 +129,44 @@ final class ProxyForwarder implements Forwarder, ProxyInterceptor {
     }
   }
 
+  /**
+   * Removes the headers that the message's Connection header names: they are meant for one hop
+   * only, and a client could otherwise name a header the backend trusts to have it dropped.
+   */
+  private static void removeNamedByConnection(MultiMap headers, boolean withUpgrade) {
+    if (!headers.contains(HttpHeaders.CONNECTION)) {
+      return;
+    }
+    for (String value : headers.getAll(HttpHeaders.CONNECTION)) {
+      for (String name : value.split(",")) {
+        name = name.trim();
+        if (!name.isEmpty() && (withUpgrade || !name.equalsIgnoreCase("upgrade"))) {
+          headers.remove(name);
+        }
+      }
+    }
+  }
+
+  /**
+   * vertx-http-proxy writes the Date header with a one-digit day of the month ("Fri, 4 Dec
+   * 2026"), which is not an IMF-fixdate; this adds the leading zero.
+   */
+  private static void padDayOfMonth(MultiMap headers) {
+    String date = headers.get(HttpHeaders.DATE);
+    if (date != null && date.length() > 6 && date.charAt(6) == ' ') {
+      headers.set(HttpHeaders.DATE, date.substring(0, 5) + '0' + date.substring(5));
+    }
+  }
+
+  /** A body of text; Body.body(Buffer) alone would call it application/octet-stream. */
+  private static Body plainText(String text) {
+    Buffer content = Buffer.buffer(text);
+    return Body.body(Body.body(content).stream(), content.length(), "text/plain; charset=utf-8");
+  }
+
   private void addForwardedHeaders(ProxyRequest request, HttpServerRequest original,
       String clientIp) {
-    String prior = original.getHeader("x-forwarded-for");
+    String prior = request.headers().get("x-forwarded-for");
     request.putHeader("x-forwarded-for", prior == null ? clientIp : prior + ", " + clientIp);
     request.putHeader("x-forwarded-proto", tls ? "https" : "http");
     HostAndPort authority = original.authority();

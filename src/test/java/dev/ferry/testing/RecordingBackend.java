@@ -10,16 +10,27 @@ import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A backend that keeps the exact bytes of every connection it accepts. It answers 200 and
- * closes once it has one whole request (headers, then the body by Content-Length or chunked),
- * so each connection carries one message and anything smuggled after it stays visible.
+ * A backend that keeps the exact bytes of every connection it accepts. It answers (200 unless
+ * told otherwise) and closes once it has one whole request (headers, then the body by
+ * Content-Length or chunked), so each connection carries one message and anything smuggled
+ * after it stays visible.
  */
 public final class RecordingBackend {
 
+  private static final String OK =
+      "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok";
+
   private final List<Buffer> connections = new CopyOnWriteArrayList<>();
   private final NetServer server;
+  private final String answer;
 
   public RecordingBackend(Vertx vertx, int port) {
+    this(vertx, port, OK);
+  }
+
+  /** A backend that answers each request with these exact bytes, then closes. */
+  public RecordingBackend(Vertx vertx, int port, String answer) {
+    this.answer = answer;
     server = vertx.createNetServer().connectHandler(this::accept);
     Backends.await(server.listen(port, "127.0.0.1"));
   }
@@ -32,8 +43,7 @@ public final class RecordingBackend {
       received.appendBuffer(data);
       if (!answered[0] && complete(received.toString(StandardCharsets.ISO_8859_1))) {
         answered[0] = true;
-        socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
-            .onComplete(ar -> socket.close());
+        socket.write(answer).onComplete(ar -> socket.close());
       }
     });
   }

@@ -1,0 +1,58 @@
+package dev.ferry.http;
+
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.HostAndPort;
+import java.util.List;
+
+/**
+ * What a request must satisfy before it is routed, beyond what Vert.x enforces. Each refused
+ * request is one that the proxy and a backend could read differently: a repeated Host header
+ * (routed by one, served by the other), a missing or malformed one, or a request target with
+ * bytes outside printable ASCII: Vert.x passes control bytes on as they are, and re-encodes
+ * bytes above 0x7f as UTF-8, so the backend would get another target than the client sent.
+ */
+final class RequestCheck {
+
+  private RequestCheck() {
+  }
+
+  /** Why the request must be answered 400; null when it may be routed. */
+  static String refusal(HttpServerRequest request) {
+    if (!isPrintableAscii(request.uri())) {
+      return "the request target holds a control character or a non-ASCII byte;"
+          + " percent-encode it";
+    }
+    List<String> hosts = request.headers().getAll(HttpHeaders.HOST);
+    if (hosts.size() > 1) {
+      return "the request has more than one Host header";
+    }
+    if (hosts.isEmpty()) {
+      // HTTP/1.0 clients may leave it out; they get the 404 of a host that matches nothing.
+      return request.version() == HttpVersion.HTTP_1_0 ? null
+          : "an HTTP/1.1 request needs a Host header";
+    }
+    HostAndPort authority = request.authority();
+    if (authority == null || authority.host().isEmpty()) {
+      return "the Host header is not a host name with an optional port";
+    }
+    return null;
+  }
+
+  /** Whether the client waits for "100 Continue" before it sends its body. */
+  static boolean expectsContinue(HttpServerRequest request) {
+    return request.version() == HttpVersion.HTTP_1_1
+        && "100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT));
+  }
+
+  private static boolean isPrintableAscii(String target) {
+    for (int i = 0; i < target.length(); i++) {
+      char c = target.charAt(i);
+      if (c <= ' ' || c >= 0x7f) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
