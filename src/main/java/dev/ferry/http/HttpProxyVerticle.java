@@ -4,6 +4,7 @@ import dev.ferry.FerryNode;
 import dev.ferry.balance.BackendChooser;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.HostPort;
+import dev.ferry.logging.AccessEntry;
 import dev.ferry.stats.TrafficCounter;
 import dev.ferry.table.Route;
 import io.vertx.core.Future;
@@ -101,18 +102,28 @@ public final class HttpProxyVerticle extends VerticleBase {
     Route route = host == null ? null : node.table().snapshot().route(host, domain);
     if (route == null) {
       var delta = counter.of(null, null);
-      delta.request();
+      delta.request(404);
       delta.fail();
+      logUnrouted(request);
       request.response().setStatusCode(404).putHeader("content-type", "text/plain; charset=utf-8")
           .end(host == null ? "the request has no Host header to route by\n"
               : "no upstream matches host " + host + "\n");
       return;
     }
-    Exchange exchange = new Exchange(route, request.remoteAddress().hostAddress(), counter);
+    Exchange exchange = new Exchange(route, request, counter, node.accessLog());
     HttpServerResponse response = request.response();
-    response.endHandler(v -> exchange.finish(true));
-    response.closeHandler(v -> exchange.finish(response.getStatusCode() == 101));
+    response.endHandler(v -> exchange.finish(true, response.getStatusCode()));
+    response.closeHandler(v -> exchange.finish(response.getStatusCode() == 101,
+        response.headWritten() ? response.getStatusCode() : 0));
     forwarder.forward(request, exchange);
+  }
+
+  private void logUnrouted(HttpServerRequest request) {
+    if (node.accessLog().on()) {
+      node.accessLog().add(new AccessEntry(System.currentTimeMillis(),
+          request.remoteAddress().hostAddress(), null, null, request.method().name(),
+          request.uri(), 404, 0, 0, 0));
+    }
   }
 
   private static String hostOf(HttpServerRequest request) {
