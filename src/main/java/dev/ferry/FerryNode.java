@@ -12,7 +12,9 @@ import dev.ferry.health.HealthVerticle;
 import dev.ferry.http.HttpProxyVerticle;
 import dev.ferry.http.SchemeProbe;
 import dev.ferry.limits.ConnectionLimit;
+import dev.ferry.logging.AccessLog;
 import dev.ferry.session.SessionStore;
+import dev.ferry.stats.FerryMetrics;
 import dev.ferry.stats.StatsVerticle;
 import dev.ferry.table.StateFile;
 import dev.ferry.table.TableWriter;
@@ -27,6 +29,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -64,11 +67,13 @@ public final class FerryNode {
   private final ClusterMembers members;
   private final StateFile stateFile;
   private final ConnectionLimit connectionLimit;
+  private final AccessLog accessLog;
+  private final FerryMetrics metrics;
   private final List<String> proxyDeployments = Collections.synchronizedList(new ArrayList<>());
   private volatile boolean ready;
 
   private FerryNode(FerryConfig config, Vertx vertx, HazelcastClusterManager cluster,
-      String registryName) {
+      String registryName, AccessLog accessLog) {
     this.config = config;
     this.vertx = vertx;
     this.cluster = cluster;
@@ -76,7 +81,8 @@ public final class FerryNode {
     HazelcastInstance hazelcast = cluster.getHazelcastInstance();
     this.table = new UpstreamTable(vertx, hazelcast);
     this.members = new ClusterMembers(vertx, cluster, hazelcast, config);
-    this.writer = new TableWriter(table, hazelcast, members::reservedPorts);
+    this.writer = new TableWriter(table, hazelcast, members::reservedPorts,
+        members.describeSelf());
     this.sessions = new SessionStore(vertx, hazelcast, config.sessionTimeout());
     this.schemes = new SchemeProbe(vertx, writer, config.backendConnectTimeout());
     this.health = new BackendHealth(config.ejectAfterFailures(), config.ejectFor());
@@ -86,10 +92,21 @@ public final class FerryNode {
     this.stateFile = config.stateFile().isEmpty() ? null
         : new StateFile(vertx, Path.of(config.stateFile()), table);
     this.connectionLimit = new ConnectionLimit(config.maxConnections());
+    this.accessLog = accessLog;
+    this.metrics = FerryMetrics.of(registryName);
+    metrics.watch(table, sessions, cluster);
+    metrics.watch(accessLog);
   }
 
   /** Joins the cluster and starts serving; call it from a thread that is not Vert.x's. */
   public static Future<FerryNode> start(FerryConfig config) {
+    AccessLog accessLog;
+    try {
+      accessLog = AccessLog.open(config.accessLog(), config.accessLogFormat());
+    } catch (IOException e) {
+      return Future.failedFuture(new IllegalStateException("accessLog " + config.accessLog()
+          + " cannot be opened: " + e.getMessage()));
+    }
     String registryName = "ferry-" + UUID.randomUUID();
     HazelcastClusterManager cluster =
         new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
@@ -101,10 +118,11 @@ public final class FerryNode {
     options.getEventBusOptions().setHost(config.advertiseIP());
     return Vertx.builder().with(options).withClusterManager(cluster).buildClustered()
         .compose(vertx -> {
-          FerryNode node = new FerryNode(config, vertx, cluster, registryName);
+          FerryNode node = new FerryNode(config, vertx, cluster, registryName, accessLog);
           return node.serve().map(node).recover(err -> vertx.close().transform(v ->
               Future.failedFuture(err)));
-        });
+        })
+        .onFailure(err -> accessLog.close());
   }
 
   private Future<Void> serve() {
@@ -117,10 +135,11 @@ public final class FerryNode {
     });
     int loops = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE / 2;
     AtomicInteger tcpInstance = new AtomicInteger();
-    return Future.all(table.start(), sessions.start(), confirmations.start(), members.register())
+    return Future.all(table.start(), sessions.start(), confirmations.start(), members.register(),
+            members.follow())
         .compose(v -> restoreFromStateFile())
         .compose(v -> vertx.deployVerticle(
-            new StatsVerticle(config, table, health, nodeId(), connectionLimit)))
+            new StatsVerticle(config, table, health, nodeId(), connectionLimit, metrics)))
         .compose(v -> vertx.deployVerticle(new HealthVerticle(table, health, schemes)))
         .compose(v -> vertx.deployVerticle(() -> new HttpProxyVerticle(this),
             new DeploymentOptions().setInstances(loops)))
@@ -190,6 +209,7 @@ public final class FerryNode {
         .transform(v -> members.leave())
         .transform(v -> Future.join(table.stop(), sessions.stop(), confirmations.stop()))
         .transform(v -> vertx.close())
+        .onComplete(ar -> accessLog.close())
         .onComplete(ar -> log.info("Ferry node " + nodeId + " left cluster "
             + config.clusterName()));
   }
@@ -252,5 +272,13 @@ public final class FerryNode {
 
   public ConnectionLimit connectionLimit() {
     return connectionLimit;
+  }
+
+  public AccessLog accessLog() {
+    return accessLog;
+  }
+
+  public FerryMetrics metrics() {
+    return metrics;
   }
 }

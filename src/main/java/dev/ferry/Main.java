@@ -2,6 +2,7 @@ package dev.ferry;
 
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.FerryConfig;
+import dev.ferry.logging.JsonLogFormatter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.CountDownLatch;
@@ -25,6 +26,9 @@ public final class Main {
     } catch (ConfigException e) {
       exit(2, e.getMessage());
       return;
+    }
+    if (config.logFormat().equals("json")) {
+      JsonLogFormatter.install();
     }
 
     // Installed before the node starts so that a SIGTERM during start-up also ends in a

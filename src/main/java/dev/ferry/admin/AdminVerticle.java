@@ -8,6 +8,7 @@ import dev.ferry.table.Change;
 import dev.ferry.table.TableException;
 import dev.ferry.table.Upstream;
 import dev.ferry.table.Write;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -204,11 +205,7 @@ public final class AdminVerticle extends VerticleBase {
     node.writer().put(request.upstream(), request.backend())
         .compose(write -> confirmed(ctx, write.change())
             .compose(confirmation -> listenerOpened(ctx, write, confirmation)))
-        .onSuccess(write -> {
-          log.info("Backend " + request.backend().id() + " (" + request.backend().hostPort()
-              + ") of upstream " + write.change().name() + " stored");
-          json(ctx, 201, write.after().toJson());
-        })
+        .onSuccess(write -> json(ctx, 201, write.after().toJson()))
         .onFailure(err -> failed(ctx, err));
   }
 
@@ -249,25 +246,27 @@ public final class AdminVerticle extends VerticleBase {
         .compose(change -> node.sessions().forgetBackend(name, request.backendId())
             .map(change))
         .compose(change -> confirmed(ctx, change).map(change))
-        .onSuccess(change -> {
-          log.info("Backend " + request.backendId() + " of upstream " + name + " removed"
-              + (change.removed() ? ", and the upstream with it" : ""));
-          ctx.response().setStatusCode(204).end();
-        })
+        .onSuccess(change -> ctx.response().setStatusCode(204).end())
         .onFailure(err -> failed(ctx, err));
   }
 
-  /** Waits for every live node to hold the change; names those that did not in a header. */
+  /**
+   * Waits for every live node to hold the change; names those that did not in a header. The
+   * wait is recorded in {@code ferry_change_confirm_seconds}, also when it ran out.
+   */
   private Future<Confirmation> confirmed(RoutingContext ctx, Change change) {
-    return node.confirmations().confirm(change, CONFIRM_MILLIS).map(confirmation -> {
-      List<String> missing = confirmation.missing();
-      if (!missing.isEmpty()) {
-        log.warning("Nodes " + missing + " did not confirm the change to upstream "
-            + change.name() + " within " + CONFIRM_MILLIS + " ms");
-        ctx.response().putHeader("X-Ferry-Unconfirmed", String.join(",", missing));
-      }
-      return confirmation;
-    });
+    Timer.Sample waiting = Timer.start();
+    return node.confirmations().confirm(change, CONFIRM_MILLIS)
+        .onComplete(ar -> waiting.stop(node.metrics().changeConfirm()))
+        .map(confirmation -> {
+          List<String> missing = confirmation.missing();
+          if (!missing.isEmpty()) {
+            log.warning("Nodes " + missing + " did not confirm the change to upstream "
+                + change.name() + " within " + CONFIRM_MILLIS + " ms");
+            ctx.response().putHeader("X-Ferry-Unconfirmed", String.join(",", missing));
+          }
+          return confirmation;
+        });
   }
 
   private void listUpstreams(RoutingContext ctx) {

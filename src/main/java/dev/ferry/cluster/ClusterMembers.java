@@ -1,5 +1,8 @@
 package dev.ferry.cluster;
 
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import dev.ferry.config.Durations;
@@ -13,6 +16,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.logging.Logger;
 
 /**
  * What each node tells the others about itself: its addresses and ports, kept in a cluster map
@@ -21,16 +26,24 @@ import java.util.Map;
 public final class ClusterMembers {
 
   private static final String MAP = "ferry.members";
+  private static final Logger log = Logger.getLogger(ClusterMembers.class.getName());
+  /** The member attribute in which Vert.x's cluster manager keeps each node's id. */
+  private static final String NODE_ID = "__vertx.nodeId";
 
   private final Vertx vertx;
   private final ClusterManager cluster;
+  private final HazelcastInstance hazelcast;
   private final IMap<String, String> map;
   private final JsonObject self;
+  private final String clusterName;
+  private UUID followerId;
 
   public ClusterMembers(Vertx vertx, ClusterManager cluster, HazelcastInstance hazelcast,
       FerryConfig config) {
     this.vertx = vertx;
     this.cluster = cluster;
+    this.hazelcast = hazelcast;
+    this.clusterName = config.clusterName();
     this.map = hazelcast.getMap(MAP);
     int clusterPort = hazelcast.getCluster().getLocalMember().getAddress().getPort();
     this.self = new JsonObject()
@@ -52,8 +65,39 @@ public final class ClusterMembers {
     });
   }
 
+  /**
+   * Logs every node that joins or leaves the cluster from now on. Vert.x keeps the one node
+   * listener of its cluster manager for itself, so this listens to Hazelcast directly.
+   */
+  public Future<Void> follow() {
+    return vertx.executeBlocking(() -> {
+      followerId = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+        @Override
+        public void memberAdded(MembershipEvent event) {
+          log.info(describe(event.getMember()) + " joined cluster " + clusterName + ", now "
+              + event.getMembers().size() + " nodes");
+        }
+
+        @Override
+        public void memberRemoved(MembershipEvent event) {
+          log.info(describe(event.getMember()) + " left cluster " + clusterName + ", now "
+              + event.getMembers().size() + " nodes");
+        }
+      });
+      return null;
+    });
+  }
+
+  private static String describe(Member member) {
+    String id = member.getAttribute(NODE_ID);
+    return "Node " + (id == null ? member.getUuid() : id) + " at " + member.getAddress();
+  }
+
   public Future<Void> leave() {
     return vertx.executeBlocking(() -> {
+      if (followerId != null) {
+        hazelcast.getCluster().removeMembershipListener(followerId);
+      }
       map.delete(cluster.getNodeId());
       return null;
     });

@@ -47,12 +47,18 @@ public record FerryConfig(
     Duration tcpIdleTimeout,
     int maxConnections,
     Duration drainTimeout,
+    String accessLog,
+    String accessLogFormat,
+    String logFormat,
     JsonObject source) {
 
   /** Every key with its built-in default, in the order the documentation gives them. */
   public static final Map<String, Object> DEFAULTS = defaults();
   /** The highest accepted {@code ejectAfterFailures}. */
   public static final int MAX_EJECT_AFTER_FAILURES = 1000;
+
+  /** The accepted values of {@code accessLogFormat} and {@code logFormat}. */
+  public static final List<String> LOG_FORMATS = List.of("text", "json");
 
   /** The longest timeout accepted, so that every one fits the millisecond counts of Vert.x. */
   private static final Duration LONGEST = Duration.ofHours(24);
@@ -82,6 +88,9 @@ public record FerryConfig(
     d.put("tcpIdleTimeout", "1h");
     d.put("maxConnections", 10000);
     d.put("drainTimeout", "10s");
+    d.put("accessLog", "");
+    d.put("accessLogFormat", "text");
+    d.put("logFormat", "text");
     return Collections.unmodifiableMap(d);
   }
 
@@ -208,7 +217,37 @@ public record FerryConfig(
         string(c, "clusterConfig"), string(c, "stateFile"), ejectAfter, ejectFor,
         timeout(c, "requestHeaderTimeout"), timeout(c, "clientIdleTimeout"),
         timeout(c, "backendConnectTimeout"), timeout(c, "backendResponseTimeout"),
-        timeout(c, "tcpIdleTimeout"), maxConnections, drainTimeout(c), c);
+        timeout(c, "tcpIdleTimeout"), maxConnections, drainTimeout(c), accessLog(c),
+        format(c, "accessLogFormat"), format(c, "logFormat"), c);
+  }
+
+  /** {@code ""}, {@code stdout}, or a file whose folder exists, so that it can be created. */
+  private static String accessLog(JsonObject c) {
+    String value = string(c, "accessLog");
+    if (value.isEmpty() || value.equals("stdout")) {
+      return value;
+    }
+    Path file = Path.of(value).toAbsolutePath();
+    if (Files.isDirectory(file)) {
+      throw new ConfigException("accessLog: " + value + " is a folder; give a file in it, "
+          + "stdout, or \"\" to turn the access log off");
+    }
+    Path folder = file.getParent();
+    if (folder == null || !Files.isDirectory(folder)) {
+      throw new ConfigException("accessLog: the folder of " + value + " does not exist");
+    }
+    if (Files.exists(file) ? !Files.isWritable(file) : !Files.isWritable(folder)) {
+      throw new ConfigException("accessLog: cannot write " + value);
+    }
+    return value;
+  }
+
+  private static String format(JsonObject c, String key) {
+    String value = string(c, key);
+    if (!LOG_FORMATS.contains(value)) {
+      throw new ConfigException(key + ": must be text or json, not '" + value + "'");
+    }
+    return value;
   }
 
   /** A limit on waiting: at least 100ms, since a shorter one would cut off healthy traffic. */

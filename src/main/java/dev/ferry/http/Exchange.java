@@ -1,9 +1,13 @@
 package dev.ferry.http;
 
+import dev.ferry.logging.AccessEntry;
+import dev.ferry.logging.AccessLog;
 import dev.ferry.stats.TrafficCounter;
+import dev.ferry.stats.TrafficDelta;
 import dev.ferry.table.Backend;
 import dev.ferry.table.Route;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpServerRequest;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,6 +20,12 @@ final class Exchange {
   final Route route;
   final String clientIp;
   private final TrafficCounter counter;
+  private final HttpServerRequest request;
+  private final AccessLog accessLog;
+  /** When the request came, in nanoseconds; 0 when the access log is off. */
+  private final long started;
+  private long bytesIn;
+  private long bytesOut;
   private Backend backend;
   private HttpClientRequest backendRequest;
   private List<String> tried;
@@ -23,10 +33,14 @@ final class Exchange {
   private boolean finished;
   private String failure;
 
-  Exchange(Route route, String clientIp, TrafficCounter counter) {
+  Exchange(Route route, HttpServerRequest request, TrafficCounter counter,
+      AccessLog accessLog) {
     this.route = route;
-    this.clientIp = clientIp;
+    this.request = request;
+    this.clientIp = request.remoteAddress().hostAddress();
     this.counter = counter;
+    this.accessLog = accessLog;
+    this.started = accessLog.on() ? System.nanoTime() : 0;
   }
 
   String upstreamName() {
@@ -71,30 +85,40 @@ final class Exchange {
   }
 
   void received(long bytes) {
+    bytesIn += bytes;
     delta().received(bytes);
   }
 
   void sent(long bytes) {
+    bytesOut += bytes;
     delta().sent(bytes);
   }
 
-  /** Counts the request once, as a failure when no backend answered it or it broke off. */
-  void finish(boolean complete) {
+  /**
+   * Counts the request once, by the class of {@code status} (0 when the client got none), as
+   * a failure when no backend answered it or it broke off.
+   */
+  void finish(boolean complete, int status) {
     if (finished) {
       return;
     }
     finished = true;
     var delta = delta();
-    delta.request();
+    delta.request(status);
     if (!complete || failure != null) {
       delta.fail();
     }
     if (connected) {
       delta.clientClosed();
     }
+    if (started != 0) {
+      accessLog.add(new AccessEntry(System.currentTimeMillis(), clientIp, upstreamName(),
+          backend == null ? null : backend.id(), request.method().name(), request.uri(),
+          status, bytesIn, bytesOut, (System.nanoTime() - started) / 1_000_000));
+    }
   }
 
-  private dev.ferry.stats.TrafficDelta delta() {
+  private TrafficDelta delta() {
     return backend == null ? counter.of(upstreamName(), null)
         : counter.of(upstreamName(), backend.id());
   }

@@ -4,6 +4,7 @@ import dev.ferry.FerryNode;
 import dev.ferry.balance.BackendChooser;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.HostPort;
+import dev.ferry.logging.AccessEntry;
 import dev.ferry.stats.TrafficCounter;
 import dev.ferry.table.Route;
 import io.vertx.core.Future;
@@ -112,10 +113,11 @@ public final class HttpProxyVerticle extends VerticleBase {
     if (RequestCheck.expectsContinue(request)) {
       request.response().writeContinue();
     }
-    Exchange exchange = new Exchange(route, request.remoteAddress().hostAddress(), counter);
+    Exchange exchange = new Exchange(route, request, counter, node.accessLog());
     HttpServerResponse response = request.response();
-    response.endHandler(v -> exchange.finish(true));
-    response.closeHandler(v -> exchange.finish(response.getStatusCode() == 101));
+    response.endHandler(v -> exchange.finish(true, response.getStatusCode()));
+    response.closeHandler(v -> exchange.finish(response.getStatusCode() == 101,
+        response.headWritten() ? response.getStatusCode() : 0));
     forwarder.forward(request, exchange);
   }
 
@@ -125,8 +127,9 @@ public final class HttpProxyVerticle extends VerticleBase {
    */
   private void answer(HttpServerRequest request, int status, String reason) {
     var delta = counter.of(null, null);
-    delta.request();
+    delta.request(status);
     delta.fail();
+    logUnrouted(request, status);
     HttpServerResponse response = request.response().setStatusCode(status)
         .putHeader("content-type", "text/plain; charset=utf-8");
     if (!RequestCheck.expectsContinue(request) || request.isEnded()) {
@@ -135,6 +138,14 @@ public final class HttpProxyVerticle extends VerticleBase {
     }
     response.putHeader("connection", "close").end(reason + "\n")
         .onComplete(ar -> request.connection().close());
+  }
+
+  private void logUnrouted(HttpServerRequest request, int status) {
+    if (node.accessLog().on()) {
+      node.accessLog().add(new AccessEntry(System.currentTimeMillis(),
+          request.remoteAddress().hostAddress(), null, null, request.method().name(),
+          request.uri(), status, 0, 0, 0));
+    }
   }
 
   /** The Host header's host in lower case without a trailing dot; null when it has none. */

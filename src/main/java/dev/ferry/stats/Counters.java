@@ -15,7 +15,10 @@ final class Counters {
   long fails;
   long rxBytes;
   long txBytes;
-  long active;
+  /** Read by the active clients gauge when {@code /metrics} is scraped. */
+  volatile long active;
+  /** The backend's series on {@code /metrics}; null for listeners and the node. */
+  BackendMeters meters;
   private final long[][] samples = new long[WINDOW + 1][5];
   private int sampled;
 

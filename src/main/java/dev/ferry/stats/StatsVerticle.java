@@ -13,6 +13,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
@@ -37,7 +38,11 @@ public final class StatsVerticle extends VerticleBase {
   private final BackendHealth health;
   private final String nodeId;
   private final ConnectionLimit connections;
+  private final FerryMetrics metrics;
   private final Counters global = new Counters();
+  /** Series of requests that reached an upstream but no backend, by upstream. */
+  private final Map<String, BackendMeters> withoutBackend = new HashMap<>();
+  private BackendMeters withoutUpstream;
   private final Map<String, Map<String, Counters>> backends = new TreeMap<>();
   private final Map<String, Listener> listeners = new TreeMap<>();
 
@@ -49,12 +54,13 @@ public final class StatsVerticle extends VerticleBase {
   }
 
   public StatsVerticle(FerryConfig config, UpstreamTable table, BackendHealth health,
-      String nodeId, ConnectionLimit connections) {
+      String nodeId, ConnectionLimit connections, FerryMetrics metrics) {
     this.config = config;
     this.table = table;
     this.health = health;
     this.nodeId = nodeId;
     this.connections = connections;
+    this.metrics = metrics;
   }
 
   @Override
@@ -76,13 +82,29 @@ public final class StatsVerticle extends VerticleBase {
     String upstream = delta.getString("u");
     String backend = delta.getString("b");
     if (upstream != null && backend != null) {
-      backends.computeIfAbsent(upstream, k -> new TreeMap<>())
-          .computeIfAbsent(backend, k -> new Counters()).add(delta);
+      Counters c = backends.computeIfAbsent(upstream, k -> new TreeMap<>())
+          .computeIfAbsent(backend, k -> counters(upstream, backend));
+      c.add(delta);
+      c.meters.add(delta);
+    } else if (upstream != null) {
+      withoutBackend.computeIfAbsent(upstream, k -> metrics.backend(upstream, null, null))
+          .add(delta);
+    } else if (delta.getString("l") == null) {
+      if (withoutUpstream == null) {
+        withoutUpstream = metrics.backend(null, null, null);
+      }
+      withoutUpstream.add(delta);
     }
     String listen = delta.getString("l");
     if (listen != null) {
       listeners.computeIfAbsent(listen, k -> new Listener()).counters.add(delta);
     }
+  }
+
+  private Counters counters(String upstream, String backend) {
+    Counters c = new Counters();
+    c.meters = metrics.backend(upstream, backend, c);
+    return c;
   }
 
   private void listenerEvent(JsonObject event) {
@@ -105,7 +127,7 @@ public final class StatsVerticle extends VerticleBase {
     for (Upstream u : snapshot.upstreams()) {
       Map<String, Counters> own = backends.computeIfAbsent(u.name(), k -> new TreeMap<>());
       for (Backend b : u.backends()) {
-        own.computeIfAbsent(b.id(), k -> new Counters());
+        own.computeIfAbsent(b.id(), k -> counters(u.name(), b.id()));
       }
     }
     global.sample(now);
@@ -113,13 +135,25 @@ public final class StatsVerticle extends VerticleBase {
         it.hasNext(); ) {
       Map.Entry<String, Map<String, Counters>> entry = it.next();
       Upstream u = snapshot.upstream(entry.getKey());
-      entry.getValue().entrySet().removeIf(e ->
-          e.getValue().active <= 0 && (u == null || u.backend(e.getKey()) == null));
+      entry.getValue().entrySet().removeIf(e -> {
+        boolean gone = e.getValue().active <= 0 && (u == null || u.backend(e.getKey()) == null);
+        if (gone) {
+          e.getValue().meters.remove();
+        }
+        return gone;
+      });
       entry.getValue().values().forEach(c -> c.sample(now));
       if (entry.getValue().isEmpty()) {
         it.remove();
       }
     }
+    withoutBackend.entrySet().removeIf(e -> {
+      boolean gone = snapshot.upstream(e.getKey()) == null;
+      if (gone) {
+        e.getValue().remove();
+      }
+      return gone;
+    });
     listeners.entrySet().removeIf(e -> e.getValue().servingInstances == 0
         && e.getValue().counters.active <= 0
         && snapshot.byPort(Integer.parseInt(e.getKey().substring(1))) == null);

@@ -1,10 +1,13 @@
 package dev.ferry.stats;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /** What one event loop saw for one backend since its last flush. */
 public final class TrafficDelta {
 
+  /** Requests by the class of their answer, indexed as {@link StatusClass#index}. */
+  final long[] classes = new long[StatusClass.COUNT];
   final String upstream;
   final String backend;
   final String listen;
@@ -21,8 +24,15 @@ public final class TrafficDelta {
     this.listen = listen;
   }
 
+  /** A TCP connection, or a request that got no HTTP status. */
   public void request() {
+    request(0);
+  }
+
+  /** A request answered with {@code status}; 0 when no status was sent. */
+  public void request(int status) {
     requests++;
+    classes[StatusClass.index(status)]++;
   }
 
   public void fail() {
@@ -48,6 +58,14 @@ public final class TrafficDelta {
   JsonObject toJson() {
     return new JsonObject().put("u", upstream).put("b", backend).put("l", listen)
         .put("req", requests).put("fail", fails).put("rx", rxBytes).put("tx", txBytes)
-        .put("open", opened).put("close", closed);
+        .put("open", opened).put("close", closed).put("class", classes(classes));
+  }
+
+  private static JsonArray classes(long[] counts) {
+    JsonArray list = new JsonArray();
+    for (long n : counts) {
+      list.add(n);
+    }
+    return list;
   }
 }

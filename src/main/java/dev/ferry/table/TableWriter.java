@@ -28,10 +28,15 @@ public final class TableWriter {
   private final Supplier<Map<Integer, String>> reservedPorts;
   private final ClaimIndex index;
   private final ReentrantLock local = new ReentrantLock(true);
+  private final String by;
 
-  /** {@code reservedPorts} maps each port the cluster's nodes use themselves to what uses it. */
+  /**
+   * {@code reservedPorts} maps each port the cluster's nodes use themselves to what uses it;
+   * {@code by} names this node in the logs of every node that applies its writes.
+   */
   public TableWriter(UpstreamTable table, HazelcastInstance hazelcast,
-      Supplier<Map<Integer, String>> reservedPorts) {
+      Supplier<Map<Integer, String>> reservedPorts, String by) {
+    this.by = by;
     this.table = table;
     this.meta = hazelcast.getMap(UpstreamTable.META);
     this.reservedPorts = reservedPorts;
@@ -59,7 +64,7 @@ public final class TableWriter {
         updated = existing.withSettings(alias, sticky, check, revision)
             .withBackend(kept, revision);
       }
-      table.map().set(updated.name(), updated.toStored());
+      table.map().set(updated.name(), updated.toStored(by));
       index.claim(updated, existing);
       return new Write(new Change(updated.name(), revision, false), existing, updated);
     });
@@ -95,7 +100,7 @@ public final class TableWriter {
         return removeUpstream(existing);
       }
       long revision = nextRevision(existing);
-      table.map().set(name, existing.withoutBackend(backendId, revision).toStored());
+      table.map().set(name, existing.withoutBackend(backendId, revision).toStored(by));
       return new Change(name, revision, false);
     });
   }
@@ -112,7 +117,8 @@ public final class TableWriter {
         return null;
       }
       long revision = nextRevision(existing);
-      table.map().set(name, existing.withBackend(current.withScheme(scheme), revision).toStored());
+      table.map().set(name,
+          existing.withBackend(current.withScheme(scheme), revision).toStored(by));
       return new Change(name, revision, false);
     });
   }
@@ -132,7 +138,7 @@ public final class TableWriter {
       }
       long highest = 0;
       for (Upstream u : upstreams) {
-        table.map().set(u.name(), u.toStored());
+        table.map().set(u.name(), u.toStored(by + " from its state file"));
         index.claim(u, null);
         highest = Math.max(highest, u.revision());
       }
@@ -142,6 +148,9 @@ public final class TableWriter {
   }
 
   private Change removeUpstream(Upstream existing) {
+    // Written once more first, unchanged but for the writer, so that the removal event every
+    // node logs carries the name of the node that removed it.
+    table.map().set(existing.name(), existing.toStored(by));
     table.map().remove(existing.name());
     index.release(existing);
     nextRevision(existing);

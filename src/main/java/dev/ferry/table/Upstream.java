@@ -85,9 +85,19 @@ public record Upstream(
     return json.put("backends", list);
   }
 
-  /** The form kept in the cluster map: the public form and the revision. */
+  /** The form kept in the state file: the public form and the revision. */
   public String toStored() {
     return toJson().put("revision", revision).encode();
+  }
+
+  /** The form kept in the cluster map: also names the node that wrote it, for the logs. */
+  public String toStored(String by) {
+    return toJson().put("revision", revision).put("by", by).encode();
+  }
+
+  /** The node that wrote a stored upstream, or null when unknown. */
+  public static String writerOf(String stored) {
+    return new JsonObject(stored).getString("by");
   }
 
   public static Upstream fromStored(String text) {

@@ -237,18 +237,36 @@ public final class UpstreamTable {
 
     @Override
     public void entryAdded(EntryEvent<String, String> event) {
-      applyPut(Upstream.fromStored(event.getValue()));
+      put(event);
     }
 
     @Override
     public void entryUpdated(EntryEvent<String, String> event) {
-      applyPut(Upstream.fromStored(event.getValue()));
+      put(event);
+    }
+
+    private void put(EntryEvent<String, String> event) {
+      Upstream after = Upstream.fromStored(event.getValue());
+      Upstream before = snapshot.upstream(after.name());
+      if (applyPut(after)) {
+        report(UpstreamDiff.describe(before, after), event.getValue());
+      }
     }
 
     @Override
     public void entryRemoved(EntryEvent<String, String> event) {
       if (event.getOldValue() != null) {
-        applyRemove(Upstream.fromStored(event.getOldValue()));
+        Upstream old = Upstream.fromStored(event.getOldValue());
+        if (applyRemove(old)) {
+          report(UpstreamDiff.describe(old, null), event.getOldValue());
+        }
+      }
+    }
+
+    private void report(String change, String stored) {
+      if (change != null) {
+        String by = Upstream.writerOf(stored);
+        log.info(by == null ? change : change + " by " + by);
       }
     }
   }

@@ -2,6 +2,7 @@ package dev.ferry.tcp;
 
 import dev.ferry.FerryNode;
 import dev.ferry.balance.BackendChooser;
+import dev.ferry.logging.AccessEntry;
 import dev.ferry.stats.StatsVerticle;
 import dev.ferry.stats.TrafficCounter;
 import dev.ferry.table.Backend;
@@ -219,6 +220,7 @@ public final class TcpProxyVerticle extends VerticleBase {
       var delta = counter.of(upstream.name(), null, l.listen);
       delta.request();
       delta.fail();
+      logConnection(source, l, null, System.nanoTime(), 0, 0);
       source.close();
       return;
     }
@@ -237,6 +239,7 @@ public final class TcpProxyVerticle extends VerticleBase {
         var delta = counter.of(upstream.name(), backend.id(), l.listen);
         delta.request();
         delta.fail();
+        logConnection(source, l, backend.id(), System.nanoTime(), 0, 0);
         source.close();
       }
     });
@@ -253,17 +256,26 @@ public final class TcpProxyVerticle extends VerticleBase {
     var opened = counter.of(name, id, l.listen);
     opened.request();
     opened.clientOpened();
+    long started = System.nanoTime();
     boolean[] done = new boolean[1];
+    long[] bytes = new long[2];
     Runnable finish = () -> {
       if (!done[0]) {
         done[0] = true;
         counter.of(name, id, l.listen).clientClosed();
+        logConnection(source, l, id, started, bytes[0], bytes[1]);
         source.close();
         target.close();
       }
     };
-    forward(source, target, n -> counter.of(name, id, l.listen).received(n));
-    forward(target, source, n -> counter.of(name, id, l.listen).sent(n));
+    forward(source, target, n -> {
+      bytes[0] += n;
+      counter.of(name, id, l.listen).received(n);
+    });
+    forward(target, source, n -> {
+      bytes[1] += n;
+      counter.of(name, id, l.listen).sent(n);
+    });
     source.closeHandler(v -> {
       gone(l, source);
       finish.run();
@@ -272,6 +284,15 @@ public final class TcpProxyVerticle extends VerticleBase {
     source.exceptionHandler(err -> finish.run());
     target.exceptionHandler(err -> finish.run());
     source.resume();
+  }
+
+  private void logConnection(NetSocket source, Listener l, String backend, long started,
+      long bytesIn, long bytesOut) {
+    if (node.accessLog().on()) {
+      node.accessLog().add(new AccessEntry(System.currentTimeMillis(),
+          source.remoteAddress().hostAddress(), l.upstream, backend, "TCP", l.listen, 0,
+          bytesIn, bytesOut, (System.nanoTime() - started) / 1_000_000));
+    }
   }
 
   /** Copies {@code from} to {@code to}, pausing the reader while the writer's queue is full. */

@@ -76,8 +76,56 @@ class FerryConfigTest {
         "advertiseIP", "adminListenAddr", "adminToken", "sessionTimeout", "clusterName",
         "clusterMembers", "clusterPort", "clusterConfig", "stateFile", "ejectAfterFailures",
         "ejectFor", "requestHeaderTimeout", "clientIdleTimeout", "backendConnectTimeout",
-        "backendResponseTimeout", "tcpIdleTimeout", "maxConnections", "drainTimeout"),
+        "backendResponseTimeout", "tcpIdleTimeout", "maxConnections", "drainTimeout",
+        "accessLog", "accessLogFormat", "logFormat"),
         List.copyOf(FerryConfig.DEFAULTS.keySet()));
+  }
+
+  @Test
+  void logsAreTextAndTheAccessLogIsOffByDefault() {
+    FerryConfig c = from(new JsonObject());
+
+    assertEquals("", c.accessLog());
+    assertEquals("text", c.accessLogFormat());
+    assertEquals("text", c.logFormat());
+  }
+
+  @Test
+  void accessLogGoesToStdoutOrAFileInAnExistingFolder() {
+    Path file = dir.resolve("access.log");
+
+    assertEquals("stdout", from(new JsonObject().put("accessLog", "stdout")).accessLog());
+    FerryConfig c = from(new JsonObject().put("accessLog", file.toString())
+        .put("accessLogFormat", "json").put("logFormat", "json"));
+    assertEquals(file.toString(), c.accessLog());
+    assertEquals("json", c.accessLogFormat());
+    assertEquals("json", c.logFormat());
+  }
+
+  @Test
+  void accessLogInAMissingFolderOrOnAFolderIsRefused() {
+    assertNames("does not exist", refused(new JsonObject()
+        .put("accessLog", dir.resolve("nowhere").resolve("access.log").toString())));
+    assertNames("is a folder", refused(new JsonObject().put("accessLog", dir.toString())));
+    assertNames("accessLog: must be a string", refused(new JsonObject().put("accessLog", 1)));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"accessLogFormat", "logFormat"})
+  void logFormatsAreTextOrJson(String key) {
+    ConfigException e = refused(new JsonObject().put(key, "xml"));
+    assertNames(key + ": must be text or json, not 'xml'", e);
+  }
+
+  @Test
+  void logSettingsComeFromTheEnvironment() {
+    FerryConfig c = FerryConfig.from(new JsonObject(), Map.of(
+        "FERRY_ACCESS_LOG", "stdout", "FERRY_ACCESS_LOG_FORMAT", "json",
+        "FERRY_LOG_FORMAT", "json"));
+
+    assertEquals("stdout", c.accessLog());
+    assertEquals("json", c.accessLogFormat());
+    assertEquals("json", c.logFormat());
   }
 
   @Test
