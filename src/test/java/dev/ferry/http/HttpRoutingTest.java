@@ -24,6 +24,7 @@ class HttpRoutingTest {
   private static TestNode node;
   private static AdminClient admin;
   private static Vertx vertx;
+  private static io.vertx.core.Context context;
   private static HttpClient client;
 
   @BeforeAll
@@ -31,6 +32,7 @@ class HttpRoutingTest {
     node = TestNode.start();
     admin = node.admin();
     vertx = Backends.vertx();
+    context = vertx.getOrCreateContext();
     client = vertx.createHttpClient();
   }
 
@@ -69,10 +71,10 @@ class HttpRoutingTest {
         .setPort(node.httpPort)
         .setURI("/where?x=1");
     headers.forEach(h -> options.putHeader(h.getKey(), (String) h.getValue()));
-    return await(client.request(options)
+    return await(Backends.on(context, () -> client.request(options)
         .compose(request -> request.send())
         .compose(response -> response.body().map(body ->
-            new Reply(response.statusCode(), body.toString()))));
+            new Reply(response.statusCode(), body.toString())))));
   }
 
   private static void backend(String upstream, String id, JsonObject upstreamExtra,

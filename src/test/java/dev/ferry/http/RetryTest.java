@@ -25,6 +25,7 @@ class RetryTest {
   private static TestNode node;
   private static AdminClient admin;
   private static Vertx vertx;
+  private static io.vertx.core.Context context;
   private static HttpClient client;
   /** Requests this class sent through the proxy, each of which the node counts once. */
   private static long sent;
@@ -34,6 +35,7 @@ class RetryTest {
     node = TestNode.start();
     admin = node.admin();
     vertx = Backends.vertx();
+    context = vertx.getOrCreateContext();
     client = vertx.createHttpClient();
   }
 
@@ -54,10 +56,10 @@ class RetryTest {
         .setHost(host)
         .setPort(node.httpPort)
         .setURI("/");
-    return await(client.request(options)
+    return await(Backends.on(context, () -> client.request(options)
         .compose(request -> body == null ? request.send() : request.send(body))
         .compose(response -> response.body().map(text ->
-            new Reply(response.statusCode(), text.toString()))));
+            new Reply(response.statusCode(), text.toString())))));
   }
 
   /** A backend whose port has nothing listening on it. */

@@ -29,6 +29,7 @@ class TlsTest {
   private static int tlsPort;
   private static AdminClient admin;
   private static Vertx vertx;
+  private static io.vertx.core.Context context;
   private static HttpClient plainClient;
   private static HttpClient tlsClient;
 
@@ -42,6 +43,7 @@ class TlsTest {
         .put("tlsKeyFile", certificate.privateKeyPath()));
     admin = node.admin();
     vertx = Backends.vertx();
+    context = vertx.getOrCreateContext();
     plainClient = vertx.createHttpClient();
     tlsClient = vertx.createHttpClient(new HttpClientOptions()
         .setSsl(true).setTrustAll(true).setVerifyHost(false));
@@ -61,12 +63,12 @@ class TlsTest {
         .setHost(host)
         .setPort(port)
         .setURI("/");
-    return await(client.request(options)
+    return await(Backends.on(context, () -> client.request(options)
         .compose(request -> request.send())
         .compose(response -> response.body().map(body -> {
           assertEquals(200, response.statusCode(), body.toString());
           return new JsonObject(body.toString());
-        })));
+        }))));
   }
 
   /** An HTTPS backend answering with its name and whether the request came over TLS. */

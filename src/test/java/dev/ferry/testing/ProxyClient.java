@@ -2,7 +2,6 @@ package dev.ferry.testing;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -55,17 +54,10 @@ public final class ProxyClient implements AutoCloseable {
         .setHost(host)
         .setPort(80)
         .setURI(path);
-    // Every request starts on this client's one context. Started from a test thread, each
-    // request got a context of its own while the kept-alive connection stayed on another, and
-    // about one request in ten thousand then never completed although the proxy had sent the
-    // whole answer; raw sockets and a single context never lost one.
-    Promise<Reply> reply = Promise.promise();
-    context.runOnContext(v -> client.request(options)
+    return Backends.on(context, () -> client.request(options)
         .compose(request -> body == null ? request.send() : request.send(body))
         .compose(response -> response.body()
-            .map(received -> new Reply(response.statusCode(), received)))
-        .onComplete(reply));
-    return reply.future();
+            .map(received -> new Reply(response.statusCode(), received))));
   }
 
   public Reply get(String host) {
