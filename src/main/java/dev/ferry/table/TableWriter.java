@@ -21,7 +21,7 @@ public final class TableWriter {
   private static final String LOCK = "table";
   private static final String REVISION = LOCK;
   /** How long a write waits for its turn before it answers 503. */
-  private static final long LOCK_WAIT_SECONDS = 5;
+  private static final long LOCK_WAIT_SECONDS = 10;
 
   private final UpstreamTable table;
   private final IMap<String, Long> meta;
