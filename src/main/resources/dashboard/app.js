@@ -294,7 +294,7 @@ function upstreamBody(u, counters, sessionCount) {
       onclick: () => removeBackend(u, b) });
     remove.setAttribute('aria-label', `Remove backend ${b.id} of ${u.name}`);
     body.append(el('tr', { class: 'backend', 'data-backend': b.id },
-      el('td', { class: 'id' }, el('span', { class: 'mono', text: b.id })),
+      el('td', { class: 'id' }, el('span', { class: 'mono', text: b.id }), healthBadge(b.health)),
       el('td', { class: 'address' }, el('span', { class: 'mono', text: address })),
       el('td', { class: 'num', 'data-label': 'Weight', text: String(b.weihgt) }),
       el('td', { class: 'num', 'data-label': 'Active',
@@ -307,6 +307,15 @@ function upstreamBody(u, counters, sessionCount) {
       el('td', { class: 'actions' }, remove)));
   }
   return body;
+}
+
+/** This node's view of a backend's health; nothing while it is unchecked. */
+function healthBadge(health) {
+  if (!health || health === 'unchecked') {
+    return null;
+  }
+  return el('span', { class: 'badge ' + (health === 'up' ? 'good' : 'bad'), text: health,
+    'data-health': health, title: 'health on this node' });
 }
 
 function renderNodes(data) {
