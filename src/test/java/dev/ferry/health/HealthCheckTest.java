@@ -9,10 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ferry.testing.AdminClient;
 import dev.ferry.testing.Backends;
 import dev.ferry.testing.Eventually;
+import dev.ferry.testing.OneNode;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.ProxyClient;
-import dev.ferry.testing.TestNode;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,30 +21,12 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class HealthCheckTest {
+class HealthCheckTest extends OneNode {
 
-  private static TestNode node;
-  private static AdminClient admin;
-  private static Vertx vertx;
   private final List<ProxyClient> clients = new ArrayList<>();
-
-  @BeforeAll
-  static void startNode() {
-    node = TestNode.start();
-    admin = node.admin();
-    vertx = Backends.vertx();
-  }
-
-  @AfterAll
-  static void stopNode() {
-    node.close();
-    await(vertx.close());
-  }
 
   @AfterEach
   void closeClients() {

@@ -9,11 +9,10 @@ import dev.ferry.config.Durations;
 import dev.ferry.testing.AdminClient;
 import dev.ferry.testing.Backends;
 import dev.ferry.testing.Eventually;
+import dev.ferry.testing.OneNode;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.ProxyClient;
 import dev.ferry.testing.ProxyClient.Reply;
-import dev.ferry.testing.TestNode;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -23,9 +22,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,28 +30,12 @@ import org.junit.jupiter.api.Test;
  * Every test here waits until the counts of its own traffic have arrived, so the global
  * counters are settled when the next test reads them as its baseline.
  */
-class StatsTest {
+class StatsTest extends OneNode {
 
   private static final Pattern UPTIME = Pattern.compile("(\\d+h)?(\\d+m)?\\d+(\\.\\d{1,3})?s");
 
-  private static TestNode node;
-  private static AdminClient admin;
-  private static Vertx vertx;
   private ProxyClient client;
   private JsonObject baseline;
-
-  @BeforeAll
-  static void startNode() {
-    node = TestNode.start();
-    admin = node.admin();
-    vertx = Backends.vertx();
-  }
-
-  @AfterAll
-  static void stopNode() {
-    node.close();
-    await(vertx.close());
-  }
 
   @BeforeEach
   void readBaseline() {

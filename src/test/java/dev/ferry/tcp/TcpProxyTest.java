@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.testing.AdminClient;
 import dev.ferry.testing.Backends;
 import dev.ferry.testing.Eventually;
+import dev.ferry.testing.OneNode;
 import dev.ferry.testing.Ports;
-import dev.ferry.testing.TestNode;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,28 +20,10 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class TcpProxyTest {
+class TcpProxyTest extends OneNode {
 
-  private static TestNode node;
-  private static AdminClient admin;
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void startNode() {
-    node = TestNode.start();
-    admin = node.admin();
-    vertx = Backends.vertx();
-  }
-
-  @AfterAll
-  static void stopNode() {
-    node.close();
-    await(vertx.close());
-  }
 
   /** Registers a backend of a TCP upstream listening on {@code listen}. */
   private static void putTcpBackend(String upstream, String id, int port, int listen,
