@@ -73,9 +73,17 @@ final class Exchange {
     return backendRequest;
   }
 
+  /**
+   * The backend took the connection. A client that left while it was being connected is not
+   * counted as the backend's, and the backend request is dropped before anything is sent.
+   */
   void connectedTo(Backend chosen, HttpClientRequest request) {
     backend = chosen;
     backendRequest = request;
+    if (finished) {
+      request.reset();
+      return;
+    }
     connected = true;
     counter.of(upstreamName(), chosen.id()).clientOpened();
   }
