@@ -72,10 +72,8 @@ class BackendConnectTimeoutTest {
   }
 
   private static RawHttp.Response get(String host) {
-    try (RawHttp client = new RawHttp(node.httpPort)) {
-      client.send("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
-      return client.read();
-    }
+    return RawHttp.roundTrip(node.httpPort,
+        "GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
   }
 
   @Test

@@ -60,11 +60,8 @@ class BackendResponseTimeoutTest {
   }
 
   private static RawHttp.Response exchange(String host, String method, String body) {
-    try (RawHttp client = new RawHttp(node.httpPort)) {
-      client.send(method + " / HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: "
-          + body.length() + "\r\nConnection: close\r\n\r\n" + body);
-      return client.read();
-    }
+    return RawHttp.roundTrip(node.httpPort, method + " / HTTP/1.1\r\nHost: " + host
+        + "\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body);
   }
 
   @Test

@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.testing.Backends;
-import dev.ferry.testing.AdminClient;
+import dev.ferry.testing.OneNode;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.RecordingBackend;
-import dev.ferry.testing.TestNode;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,8 +16,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,27 +23,11 @@ import org.junit.jupiter.api.Test;
  * exactly one unambiguous message; leftover bytes never reach a backend as a request of their
  * own. The backend records the exact bytes it gets.
  */
-class FramingTest {
+class FramingTest extends OneNode {
 
   private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.1 \\d{3} ");
 
-  private static Vertx vertx;
-  private static TestNode node;
-  private static AdminClient admin;
   private static int upstreams;
-
-  @BeforeAll
-  static void start() {
-    vertx = Backends.vertx();
-    node = TestNode.start();
-    admin = node.admin();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-    vertx.close();
-  }
 
   /** A fresh upstream in front of a fresh recording backend; answers its host name. */
   private static RecordingBackend backend(String[] host) {
@@ -118,7 +97,7 @@ class FramingTest {
     for (String message : backend.received()) {
       assertEquals(1, message.lines()
           .filter(l -> l.matches("^[A-Z]+ \\S+ HTTP/1\\.1$")).count(), message);
-      assertTrue(RecordingBackendCheck.endsCleanly(message), message);
+      assertTrue(RecordingBackend.endsCleanly(message), message);
     }
     assertEquals(statuses(answer), backend.requestLines(), answer);
   }
@@ -172,23 +151,6 @@ class FramingTest {
     assertTrue(status(answer) == 400 || answer.isEmpty(), answer);
     for (String message : backend.received()) {
       assertFalse(message.contains("hello"), message);
-    }
-  }
-
-  /** Message-level checks on what the recording backend saw. */
-  static final class RecordingBackendCheck {
-
-    /** The message ends where its framing says: no bytes after it. */
-    static boolean endsCleanly(String message) {
-      int end = message.indexOf("\r\n\r\n");
-      String head = message.substring(0, end).toLowerCase();
-      String body = message.substring(end + 4);
-      if (head.contains("transfer-encoding: chunked")) {
-        return body.endsWith("0\r\n\r\n") && body.indexOf("0\r\n\r\n") == body.length() - 5;
-      }
-      int at = head.indexOf("content-length: ");
-      int length = at < 0 ? 0 : Integer.parseInt(head.substring(at + 16).split("\r\n")[0].trim());
-      return body.length() == length;
     }
   }
 }

@@ -5,45 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.testing.AdminClient;
+import dev.ferry.testing.OneNode;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.RecordingBackend;
-import dev.ferry.testing.TestNode;
-import io.vertx.core.Vertx;
 import java.util.Locale;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * What the proxy does to headers on their way through: hop-by-hop headers stay on their hop,
  * dates stay valid, and the proxy's own answers say what they are.
  */
-class ProxiedHeadersTest {
+class ProxiedHeadersTest extends OneNode {
 
   /** RFC 9110's IMF-fixdate: a two-digit day, always. */
   private static final Pattern IMF_FIXDATE = Pattern.compile(
       "(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} "
           + "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
 
-  private static Vertx vertx;
-  private static TestNode node;
-  private static AdminClient admin;
   private static int upstreams;
-
-  @BeforeAll
-  static void start() {
-    vertx = Vertx.vertx();
-    node = TestNode.start();
-    admin = node.admin();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-    vertx.close();
-  }
 
   /** A fresh upstream whose one backend answers these bytes; answers its host name. */
   private static String upstream(RecordingBackend[] backend, String answer) {
@@ -55,10 +35,7 @@ class ProxiedHeadersTest {
   }
 
   private static RawHttp.Response send(String request) {
-    try (RawHttp raw = new RawHttp(node.httpPort)) {
-      raw.send(request);
-      return raw.read();
-    }
+    return RawHttp.roundTrip(node.httpPort, request);
   }
 
   @Test

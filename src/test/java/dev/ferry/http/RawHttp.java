@@ -36,6 +36,14 @@ final class RawHttp implements AutoCloseable {
     }
   }
 
+  /** Sends one request on a connection of its own and reads the response. */
+  static Response roundTrip(int port, String request) {
+    try (RawHttp raw = new RawHttp(port)) {
+      raw.send(request);
+      return raw.read();
+    }
+  }
+
   void send(String text) {
     send(text.getBytes(StandardCharsets.ISO_8859_1));
   }

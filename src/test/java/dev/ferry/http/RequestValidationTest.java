@@ -3,14 +3,10 @@ package dev.ferry.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.testing.AdminClient;
+import dev.ferry.testing.OneNode;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.RecordingBackend;
-import dev.ferry.testing.TestNode;
-import io.vertx.core.Vertx;
 import java.io.IOException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,25 +15,9 @@ import org.junit.jupiter.api.Test;
  * control or non-ASCII bytes, and a go-ahead for a body only once the request has somewhere to
  * go.
  */
-class RequestValidationTest {
+class RequestValidationTest extends OneNode {
 
-  private static Vertx vertx;
-  private static TestNode node;
-  private static AdminClient admin;
   private static int upstreams;
-
-  @BeforeAll
-  static void start() {
-    vertx = Vertx.vertx();
-    node = TestNode.start();
-    admin = node.admin();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-    vertx.close();
-  }
 
   /** A fresh upstream in front of a fresh recording backend; answers its host name. */
   private static RecordingBackend backend(String[] host) {
@@ -50,10 +30,7 @@ class RequestValidationTest {
   }
 
   private static RawHttp.Response send(String request) {
-    try (RawHttp raw = new RawHttp(node.httpPort)) {
-      raw.send(request);
-      return raw.read();
-    }
+    return RawHttp.roundTrip(node.httpPort, request);
   }
 
   @Test

@@ -54,18 +54,34 @@ public final class RecordingBackend {
     if (end < 0) {
       return false;
     }
-    String head = text.substring(0, end).toLowerCase(Locale.ROOT);
     String body = text.substring(end + 4);
-    if (head.contains("\r\ntransfer-encoding: chunked")) {
-      return body.contains("0\r\n\r\n");
+    long framed = framedLength(text.substring(0, end), body);
+    return framed >= 0 && body.length() >= framed;
+  }
+
+  /** Whether one whole message ends exactly where its framing says: no byte after it. */
+  public static boolean endsCleanly(String message) {
+    int end = message.indexOf("\r\n\r\n");
+    String body = message.substring(end + 4);
+    return framedLength(message.substring(0, end), body) == body.length();
+  }
+
+  /**
+   * The body length the head announces: up to the last chunk when chunked, Content-Length,
+   * else none; -1 while the last chunk has not come.
+   */
+  private static long framedLength(String head, String body) {
+    String lower = head.toLowerCase(Locale.ROOT);
+    if (lower.contains("\r\ntransfer-encoding: chunked")) {
+      int last = body.indexOf("0\r\n\r\n");
+      return last < 0 ? -1 : last + 5;
     }
-    int at = head.indexOf("\r\ncontent-length: ");
+    int at = lower.indexOf("\r\ncontent-length: ");
     if (at < 0) {
-      return true;
+      return 0;
     }
-    int lineEnd = head.indexOf("\r\n", at + 2);
-    String value = head.substring(at + 18, lineEnd < 0 ? head.length() : lineEnd).trim();
-    return body.length() >= Integer.parseInt(value);
+    int lineEnd = lower.indexOf("\r\n", at + 2);
+    return Long.parseLong(lower.substring(at + 18, lineEnd < 0 ? lower.length() : lineEnd).trim());
   }
 
   /** What each connection received, in the order they were accepted. */
