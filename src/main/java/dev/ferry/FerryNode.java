@@ -112,6 +112,8 @@ public final class FerryNode {
     HazelcastClusterManager cluster =
         new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
     VertxOptions options = new VertxOptions()
+        // Netty's epoll transport where the platform has it; NIO otherwise.
+        .setPreferNativeTransport(true)
         .setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
             .setRegistryName(registryName)
@@ -162,7 +164,8 @@ public final class FerryNode {
           log.info("Ferry node " + cluster.getNodeId() + " serving HTTP on "
               + config.listenAddr() + ", admin on " + config.adminListenAddr() + ", "
               + table.snapshot().size() + " upstreams, " + cluster.getNodes().size()
-              + " nodes in cluster " + config.clusterName());
+              + " nodes in cluster " + config.clusterName() + " ("
+              + (vertx.isNativeTransportEnabled() ? "epoll" : "NIO") + " transport)");
         })
         .mapEmpty();
   }

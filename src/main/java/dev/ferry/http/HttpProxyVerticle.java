@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -57,10 +58,10 @@ public final class HttpProxyVerticle extends VerticleBase {
         .setConnectTimeout((int) config.backendConnectTimeout().toMillis())
         .setTrustAll(true)
         .setVerifyHost(false), new PoolOptions().setHttp1MaxSize(256));
-    BackendChooser chooser = new BackendChooser(node.sessions(), node.health());
-    long responseTimeout = config.backendResponseTimeout().toMillis();
-    Forwarder plain = new ProxyForwarder(client, chooser, node.schemes(), node.health(), false,
-        responseTimeout);
+    BackendDialer dialer = new BackendDialer(client,
+        new BackendChooser(node.sessions(), node.health()), node.schemes(), node.health(),
+        config.backendResponseTimeout().toMillis());
+    Forwarder plain = forwarder(dialer, false);
     Future<HttpServer> http = listen("listenAddr", node.config().listenAddr(),
         new HttpServerOptions(), plain);
     if (node.config().tlsListenAddr() == null) {
@@ -69,10 +70,14 @@ public final class HttpProxyVerticle extends VerticleBase {
     HttpServerOptions tlsOptions = new HttpServerOptions().setSsl(true).setKeyCertOptions(
         new PemKeyCertOptions().setCertPath(node.config().tlsCertFile())
             .setKeyPath(node.config().tlsKeyFile()));
-    Forwarder secure = new ProxyForwarder(client, chooser, node.schemes(), node.health(), true,
-        responseTimeout);
+    Forwarder secure = forwarder(dialer, true);
     return Future.all(http, listen("tlsListenAddr",
         node.config().tlsListenAddr(), tlsOptions, secure));
+  }
+
+  private Forwarder forwarder(BackendDialer dialer, boolean tls) {
+    return new PipeForwarder(dialer, node.health(),
+        new UpgradeForwarder(dialer, node.health(), tls), tls);
   }
 
   private Future<HttpServer> listen(String key, HostPort address, HttpServerOptions options,
@@ -122,8 +127,9 @@ public final class HttpProxyVerticle extends VerticleBase {
   }
 
   /**
-   * Answers a request that reaches no backend. A client still waiting for its go-ahead may or
-   * may not send its body after this answer, so its connection cannot carry another request.
+   * Answers a request that reaches no backend. The connection cannot carry another request
+   * after a malformed one (400), whose body may not be framed as the client meant, nor after
+   * one whose client still waits for its go-ahead: it may or may not send its body now.
    */
   private void answer(HttpServerRequest request, int status, String reason) {
     var delta = counter.of(null, null);
@@ -131,12 +137,13 @@ public final class HttpProxyVerticle extends VerticleBase {
     delta.fail();
     logUnrouted(request, status);
     HttpServerResponse response = request.response().setStatusCode(status)
-        .putHeader("content-type", "text/plain; charset=utf-8");
-    if (!RequestCheck.expectsContinue(request) || request.isEnded()) {
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .putHeader(HttpHeaders.DATE, HttpDate.now());
+    if (status != 400 && (!RequestCheck.expectsContinue(request) || request.isEnded())) {
       response.end(reason + "\n");
       return;
     }
-    response.putHeader("connection", "close").end(reason + "\n")
+    response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE).end(reason + "\n")
         .onComplete(ar -> request.connection().close());
   }
 

@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * What a request must satisfy before it is routed, beyond what Vert.x enforces. Each refused
  * request is one that the proxy and a backend could read differently: a repeated Host header
- * (routed by one, served by the other), a missing or malformed one, or a request target with
+ * (routed by one, served by the other), a missing or malformed one, a transfer coding other
+ * than chunked alone (where its body ends is then unknown), or a request target with
  * bytes outside printable ASCII: Vert.x passes control bytes on as they are, and re-encodes
  * bytes above 0x7f as UTF-8, so the backend would get another target than the client sent.
  */
@@ -23,6 +24,13 @@ final class RequestCheck {
     if (!isPrintableAscii(request.uri())) {
       return "the request target holds a control character or a non-ASCII byte;"
           + " percent-encode it";
+    }
+    if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+      List<String> codings = request.headers().getAll(HttpHeaders.TRANSFER_ENCODING);
+      if (codings.size() > 1 || !codings.get(0).trim().equalsIgnoreCase("chunked")) {
+        return "Transfer-Encoding " + String.join(", ", codings)
+            + " is not taken; only chunked is";
+      }
     }
     List<String> hosts = request.headers().getAll(HttpHeaders.HOST);
     if (hosts.size() > 1) {

@@ -63,6 +63,15 @@ final class RawHttp implements AutoCloseable {
 
   /** Reads one response; a body without length or chunking is read until the peer closes. */
   Response read() {
+    return read(false);
+  }
+
+  /** Reads the response to a HEAD request: its head alone, whatever length it announces. */
+  Response readHeadAnswer() {
+    return read(true);
+  }
+
+  private Response read(boolean head) {
     try {
       String statusLine = line();
       int status = Integer.parseInt(statusLine.split(" ")[1]);
@@ -73,7 +82,7 @@ final class RawHttp implements AutoCloseable {
             line.substring(colon + 1).trim());
       }
       byte[] body;
-      if (status < 200 || status == 204 || status == 304) {
+      if (head || status < 200 || status == 204 || status == 304) {
         body = new byte[0];
       } else if (headers.containsKey("content-length")) {
         body = in.readNBytes(Integer.parseInt(headers.get("content-length")));

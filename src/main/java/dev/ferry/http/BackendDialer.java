@@ -1,0 +1,155 @@
+package dev.ferry.http;
+
+import dev.ferry.balance.BackendChooser;
+import dev.ferry.health.BackendHealth;
+import dev.ferry.table.Backend;
+import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Logger;
+
+/**
+ * Opens the request of an exchange to one of its upstream's backends: the pinned one, or the
+ * one the chooser picks, trying the next whenever a backend refuses the connection or does not
+ * take it in time (nothing was sent yet, so any method may be retried). Also says, for the
+ * forwarders, what a failure means to the client.
+ */
+final class BackendDialer {
+
+  private static final Logger log = Logger.getLogger(BackendDialer.class.getName());
+
+  private final HttpClient client;
+  private final BackendChooser chooser;
+  private final SchemeProbe schemes;
+  private final BackendHealth health;
+  private final long responseTimeoutMillis;
+
+  BackendDialer(HttpClient client, BackendChooser chooser, SchemeProbe schemes,
+      BackendHealth health, long responseTimeoutMillis) {
+    this.client = client;
+    this.chooser = chooser;
+    this.schemes = schemes;
+    this.health = health;
+    this.responseTimeoutMillis = responseTimeoutMillis;
+  }
+
+  HttpClient client() {
+    return client;
+  }
+
+  /**
+   * A request to a backend that took the connection, with the client's authority; it fails
+   * with {@link NoBackend} when no backend does.
+   */
+  Future<HttpClientRequest> open(Exchange exchange, HostAndPort authority) {
+    Backend backend = exchange.route.pinned() != null ? exchange.route.pinned()
+        : chooser.choose(exchange.route.upstream(), exchange.clientIp, exchange.tried());
+    if (backend == null) {
+      return Future.failedFuture(new NoBackend(exchange.tried() == null
+          ? "upstream " + exchange.upstreamName() + " has no backend that takes new clients"
+          : "every backend of upstream " + exchange.upstreamName()
+              + " refused or did not take the connection"));
+    }
+    return schemes.schemeOf(exchange.upstreamName(), backend)
+        .compose(scheme -> client.request(new RequestOptions()
+            .setServer(SocketAddress.inetSocketAddress(backend.port(), backend.ip()))
+            .setSsl(scheme.equals("https"))))
+        .map(request -> {
+          exchange.connectedTo(backend, request);
+          // Failures reach the forwarder through the request's futures; without a handler
+          // Vert.x also logs each one as an error, such as every proxied WebSocket that closes.
+          request.exceptionHandler(err -> log.fine(() -> "Request to backend " + backend.id()
+              + " of upstream " + exchange.upstreamName() + " ended: " + err.getMessage()));
+          if (authority != null) {
+            request.authority(authority);
+          }
+          return request;
+        })
+        .recover(err -> {
+          if (!isRefusal(err)) {
+            return Future.failedFuture(err);
+          }
+          log.fine(() -> "Backend " + backend.id() + " of upstream " + exchange.upstreamName()
+              + " " + refusal(err) + ": " + err.getMessage());
+          exchange.refusedBy(backend);
+          health.failed(exchange.upstreamName(), backend);
+          if (exchange.route.pinned() != null) {
+            return Future.failedFuture(new NoBackend("backend " + backend.id() + " of upstream "
+                + exchange.upstreamName() + " " + refusal(err)));
+          }
+          return open(exchange, authority);
+        });
+  }
+
+  /**
+   * Starts the backend's time to answer once it has the whole request, so that a long upload
+   * does not count against it. Vert.x cancels the timer when the response header arrives.
+   */
+  void awaitResponse(HttpClientRequest sent) {
+    if (sent != null && !sent.response().isComplete()) {
+      sent.idleTimeout(responseTimeoutMillis);
+    }
+  }
+
+  /**
+   * Records that the exchange got no answer's header: the reason goes into the exchange, a
+   * backend that took the connection and then broke off counts against its health. Answers
+   * the status the client gets, 504 when the backend's time to answer ran out, 502 otherwise.
+   */
+  Failure failure(Exchange exchange, Throwable err) {
+    if (!(err instanceof NoBackend) && exchange.backend() != null && !exchange.finished()) {
+      health.failed(exchange.upstreamName(), exchange.backend());
+    }
+    String reason = reasonFor(exchange, err);
+    exchange.failed(reason);
+    return new Failure(err instanceof TimeoutException ? 504 : 502, reason);
+  }
+
+  /** What the client of a failed exchange is answered. */
+  record Failure(int status, String reason) {
+  }
+
+  private String reasonFor(Exchange exchange, Throwable err) {
+    if (err instanceof NoBackend) {
+      return err.getMessage();
+    }
+    Backend backend = exchange.backend();
+    String who = backend == null ? "upstream " + exchange.upstreamName()
+        : "backend " + backend.id() + " of upstream " + exchange.upstreamName();
+    if (err instanceof TimeoutException) {
+      return who + " sent no response header within " + responseTimeoutMillis + " ms";
+    }
+    return who + " did not answer: " + (err.getMessage() == null ? err : err.getMessage());
+  }
+
+  private static String refusal(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof ConnectTimeoutException) {
+        return "did not take the connection in time";
+      }
+    }
+    return "refused the connection";
+  }
+
+  private static boolean isRefusal(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** No backend could take the request; the message says why. */
+  static final class NoBackend extends RuntimeException {
+    NoBackend(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package dev.ferry.http;
+
+import dev.ferry.health.BackendHealth;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.streams.Pipe;
+
+/**
+ * Forwards a request by piping it into a request on a kept-alive backend connection, and the
+ * answer back the same way: the end-to-end headers are copied once each way, bodies stream
+ * with back-pressure and each hop frames its own body. WebSocket handshakes and other
+ * upgrades go to {@code upgrades}.
+ */
+final class PipeForwarder implements Forwarder {
+
+  private final BackendDialer dialer;
+  private final BackendHealth health;
+  private final Forwarder upgrades;
+  private final boolean tls;
+
+  PipeForwarder(BackendDialer dialer, BackendHealth health, Forwarder upgrades, boolean tls) {
+    this.dialer = dialer;
+    this.health = health;
+    this.upgrades = upgrades;
+    this.tls = tls;
+  }
+
+  @Override
+  public void forward(HttpServerRequest request, Exchange exchange) {
+    if (request.headers().contains(HttpHeaders.UPGRADE)) {
+      upgrades.forward(request, exchange);
+      return;
+    }
+    // The body waits in Vert.x's buffer until a backend is there to take it.
+    request.pause();
+    dialer.open(exchange, request.authority()).onComplete(opened -> {
+      if (opened.succeeded()) {
+        send(request, opened.result(), exchange);
+      } else {
+        fail(request, exchange, opened.cause());
+      }
+    });
+  }
+
+  private void send(HttpServerRequest request, HttpClientRequest out, Exchange exchange) {
+    if (exchange.finished()) {
+      return;
+    }
+    out.setMethod(request.method()).setURI(request.uri());
+    MultiMap in = request.headers();
+    ProxyHeaders.copyEndToEnd(in, out.headers());
+    ProxyHeaders.addForwarded(out.headers(), exchange.clientIp, tls, request.authority());
+    out.response().onComplete(answered -> respond(request, exchange, answered));
+
+    if (in.contains(HttpHeaders.TRANSFER_ENCODING)) {
+      out.setChunked(true);
+    } else if (!in.contains(HttpHeaders.CONTENT_LENGTH)) {
+      out.end();
+      dialer.awaitResponse(out);
+      request.resume();
+      return;
+    }
+    Pipe<Buffer> body = new CountingStream(request, exchange::received,
+        () -> dialer.awaitResponse(out)).pipe();
+    body.endOnFailure(false).to(out).onFailure(err -> out.reset(0, err));
+  }
+
+  private void respond(HttpServerRequest request, Exchange exchange,
+      AsyncResult<HttpClientResponse> answered) {
+    if (answered.failed()) {
+      fail(request, exchange, answered.cause());
+      return;
+    }
+    HttpClientResponse in = answered.result();
+    health.succeeded(exchange.upstreamName(), exchange.backend());
+    HttpServerResponse response = request.response();
+    if (exchange.finished()) {
+      exchange.backendRequest().reset();
+      return;
+    }
+    response.setStatusCode(in.statusCode()).setStatusMessage(in.statusMessage());
+    ProxyHeaders.copyEndToEnd(in.headers(), response.headers());
+
+    if (!in.headers().contains(HttpHeaders.CONTENT_LENGTH) && hasBody(request, in)) {
+      if (request.version() == HttpVersion.HTTP_1_0) {
+        // An HTTP/1.0 client knows no chunks: the body ends where the connection does.
+        response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+      } else {
+        response.setChunked(true);
+      }
+    }
+    new CountingStream(in, exchange::sent, null).pipe().endOnFailure(false).to(response)
+        .onFailure(err -> {
+          // The backend broke off within the body, or the client left: neither connection can
+          // carry another message.
+          exchange.backendRequest().reset(0, err);
+          response.reset();
+        });
+  }
+
+  private static boolean hasBody(HttpServerRequest request, HttpClientResponse in) {
+    int status = in.statusCode();
+    return request.method() != HttpMethod.HEAD && status >= 200 && status != 204
+        && status != 304;
+  }
+
+  private void fail(HttpServerRequest request, Exchange exchange, Throwable err) {
+    BackendDialer.Failure failure = dialer.failure(exchange, err);
+    HttpServerResponse response = request.response();
+    request.resume();
+    if (exchange.finished() || response.headWritten()) {
+      return;
+    }
+    response.setStatusCode(failure.status())
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .putHeader(HttpHeaders.DATE, HttpDate.now())
+        .end(failure.reason() + "\n");
+  }
+}

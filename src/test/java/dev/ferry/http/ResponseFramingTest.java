@@ -1,0 +1,100 @@
+package dev.ferry.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.ferry.testing.OneNode;
+import dev.ferry.testing.Ports;
+import dev.ferry.testing.RecordingBackend;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each hop frames its own body: what the backend sent arrives whole, in a framing the client
+ * reads, and a kept-alive client connection stays in step for its next request.
+ */
+class ResponseFramingTest extends OneNode {
+
+  private static int upstreams;
+
+  /** A fresh upstream whose one backend answers these bytes and closes; its host name. */
+  private static String upstream(String answer) {
+    int port = Ports.free();
+    new RecordingBackend(vertx, port, answer);
+    String name = "framing-" + (++upstreams);
+    admin.putBackend(name, "1", port);
+    return name + ".ferry.local";
+  }
+
+  @Test
+  void aBodyThatEndsWithTheBackendsConnectionReachesAnHttp11ClientChunked() {
+    String host = upstream("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil close");
+
+    try (RawHttp raw = new RawHttp(node.httpPort)) {
+      raw.send("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+      RawHttp.Response response = raw.read();
+
+      assertEquals(200, response.status(), response.statusLine());
+      assertEquals("chunked", response.headers().get("transfer-encoding"));
+      assertEquals("until close", response.body());
+      raw.send("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+      assertEquals("until close", raw.read().body());
+    }
+  }
+
+  @Test
+  void aBodyThatEndsWithTheBackendsConnectionReachesAnHttp10ClientUntilClose() {
+    String host = upstream("HTTP/1.1 200 OK\r\n\r\nuntil close");
+
+    RawHttp.Response response = RawHttp.roundTrip(node.httpPort,
+        "GET / HTTP/1.0\r\nHost: " + host + "\r\n\r\n");
+
+    assertEquals(200, response.status(), response.statusLine());
+    assertNull(response.headers().get("transfer-encoding"), response.headers().toString());
+    assertEquals("until close", response.body());
+  }
+
+  @Test
+  void theAnswerToHeadKeepsItsLengthAndSendsNoBody() {
+    String host = upstream("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n");
+
+    try (RawHttp raw = new RawHttp(node.httpPort)) {
+      raw.send("HEAD / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+      RawHttp.Response head = raw.readHeadAnswer();
+      assertEquals(200, head.status(), head.statusLine());
+      assertEquals("5", head.headers().get("content-length"));
+
+      raw.send("HEAD / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+      RawHttp.Response next = raw.readHeadAnswer();
+      assertEquals(200, next.status(), "the first answer carried body bytes: " + next);
+    }
+  }
+
+  @Test
+  void notModifiedAndNoContentCarryNoBody() {
+    for (String status : new String[] {"304 Not Modified", "204 No Content"}) {
+      String host = upstream("HTTP/1.1 " + status + "\r\netag: \"v1\"\r\n\r\n");
+
+      try (RawHttp raw = new RawHttp(node.httpPort)) {
+        raw.send("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+        RawHttp.Response first = raw.read();
+        assertEquals(status, first.statusLine().substring(9));
+        assertEquals("\"v1\"", first.headers().get("etag"));
+        assertNull(first.headers().get("transfer-encoding"), first.headers().toString());
+
+        raw.send("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+        assertEquals(status, raw.read().statusLine().substring(9));
+      }
+    }
+  }
+
+  @Test
+  void theBackendsReasonPhraseIsKept() {
+    String host = upstream("HTTP/1.1 299 Fine Indeed\r\ncontent-length: 2\r\n\r\nok");
+
+    RawHttp.Response response = RawHttp.roundTrip(node.httpPort,
+        "GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+
+    assertEquals("HTTP/1.1 299 Fine Indeed", response.statusLine());
+    assertEquals("ok", response.body());
+  }
+}
