@@ -4,4 +4,6 @@ WORKDIR /opt/ferry
 COPY target/ferry.jar ferry.jar
 COPY cluster.xml cluster.xml
 EXPOSE 8080 9090 5701
-ENTRYPOINT ["java", "-jar", "/opt/ferry/ferry.jar"]
+# The same JVM options as bin/ferry; set FERRY_JAVA_OPTS to replace them.
+ENV FERRY_JAVA_OPTS="-XX:+UseSerialGC -Xms64m -Xmx192m"
+ENTRYPOINT ["sh", "-c", "exec java $FERRY_JAVA_OPTS -jar /opt/ferry/ferry.jar \"$@\"", "ferry"]

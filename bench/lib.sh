@@ -58,11 +58,12 @@ http {
   server { $listens root $WORK/www; }
 }
 NGINX
-  nginx -c "$WORK/origin.conf" -g 'daemon off;' & PIDS+=($!)
+  nginx -c "$WORK/origin.conf" -g 'daemon off;' & PIDS+=($!); origin_pid=$!
   wait_port "$port" "${addrs%% *}"
 }
 
 # start_nginx_proxy PORT ORIGIN_PORT: nginx as reverse proxy, 2 workers, upstream keepalive.
+# Sets nginx_pid (start_origin sets origin_pid, start_haproxy haproxy_pid).
 start_nginx_proxy() {
   cat > "$WORK/proxy.conf" <<NGINX
 worker_processes 2;
@@ -80,7 +81,7 @@ http {
   }
 }
 NGINX
-  nginx -c "$WORK/proxy.conf" -g 'daemon off;' & PIDS+=($!)
+  nginx -c "$WORK/proxy.conf" -g 'daemon off;' & PIDS+=($!); nginx_pid=$!
   wait_port "$1"
 }
 
@@ -105,12 +106,14 @@ backend back
   server s1 127.0.0.1:$3
 HAPROXY
   haproxy -f "$WORK/haproxy-$1.cfg" -db > "$WORK/haproxy-$1.log" 2>&1 & PIDS+=($!)
+  haproxy_pid=$!
   wait_port "$2"
 }
 
 # start_ferry NAME: a one-node cluster of its own on free loopback ports. Sets NAME_pid,
 # NAME_http, NAME_admin, NAME_ready_ms (process start until /healthz answers 200).
-# FERRY_JAVA_OPTS adds JVM options; extra FERRY_* settings may be passed in FERRY_EXTRA.
+# Started as bin/ferry starts it (FERRY_JAVA_OPTS replaces its JVM options); extra FERRY_*
+# settings may be passed in FERRY_EXTRA.
 start_ferry() {
   local name=$1 http admin cport t0 pid
   http=$(free_port); admin=$(free_port); cport=$(free_port)
@@ -120,7 +123,7 @@ start_ferry() {
     FERRY_ADVERTISE_IP=127.0.0.1 FERRY_CLUSTER_PORT=$cport \
     FERRY_CLUSTER_MEMBERS=${FERRY_JOIN:-127.0.0.1:$cport} \
     FERRY_CLUSTER_NAME=${FERRY_CLUSTER:-bench-$name-$$} FERRY_CLUSTER_CONFIG= \
-    ${FERRY_EXTRA:-} java ${FERRY_JAVA_OPTS:-} -jar target/ferry.jar > "$WORK/ferry-$name.log" 2>&1 &
+    ${FERRY_EXTRA:-} bin/ferry > "$WORK/ferry-$name.log" 2>&1 &
   pid=$!; PIDS+=($pid)
   for _ in $(seq 1 1200); do
     curl -sf -o /dev/null "http://127.0.0.1:$admin/healthz" && break
@@ -149,6 +152,18 @@ wait_port() {
   done
   echo "nothing listens on $host:$1" >&2; exit 1
 }
+
+# cpu_ticks PID...: CPU time used so far by these processes and their children, in ticks.
+cpu_ticks() {
+  local p t=0
+  for p in "$@" $(pgrep -P "$(echo "$@" | tr ' ' ',')" 2>/dev/null); do
+    t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) ))
+  done
+  echo "$t"
+}
+
+# us_per_request TICKS REQUESTS: CPU microseconds per request.
+us_per_request() { awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {if (n + 0 == 0) print "n/a"; else printf "%.1f", t * 1e6 / hz / n}'; }
 
 rss_mb() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 

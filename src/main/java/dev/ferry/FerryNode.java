@@ -117,11 +117,15 @@ public final class FerryNode {
         .setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
             .setRegistryName(registryName)
-            // Vert.x's metrics of the proxies' backend connections look up tagged meters on
-            // every request (about a tenth of the proxy's CPU in a profile) and only repeat
-            // what the ferry_* series say per upstream and backend.
+            .setJvmMetricsEnabled(true)
+            // Vert.x's metrics of connections and requests look up tagged meters on every
+            // request or read (a tenth of the proxy's CPU in a profile for the backend side,
+            // as much again for the listeners) and only repeat what the ferry_* series say
+            // per upstream and backend. The JVM's and the event loops' series stay.
             .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
             .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
+            .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+            .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     options.getEventBusOptions().setHost(config.advertiseIP());
     return Vertx.builder().with(options).withClusterManager(cluster).buildClustered()
