@@ -163,7 +163,7 @@ cpu_ticks() {
 }
 
 # us_per_request TICKS REQUESTS: CPU microseconds per request.
-us_per_request() { awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {if (n + 0 == 0) print "n/a"; else printf "%.1f", t * 1e6 / hz / n}'; }
+us_per_request() { awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {if (n + 0 == 0) print "n/a"; else printf "%.1f\n", t * 1e6 / hz / n}'; }
 
 rss_mb() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
