@@ -83,6 +83,39 @@ class TcpProxyTest extends OneNode {
   }
 
   @Test
+  void aBackendThatSpeaksFirstIsHeardAndItsCloseReachesTheClient() throws IOException {
+    int port = Ports.free();
+    await(vertx.createNetServer()
+        .connectHandler(socket -> socket.write("220 ready\r\n").onComplete(ar -> socket.end()))
+        .listen(port, "127.0.0.1"));
+    int listen = Ports.free();
+    putTcpBackend("tcp-banner", "a", port, listen, new JsonObject());
+    awaitServing(listen);
+
+    try (Socket socket = connect(listen)) {
+      assertArrayEquals("220 ready\r\n".getBytes(StandardCharsets.US_ASCII),
+          socket.getInputStream().readNBytes(11));
+      assertTrue(closedByPeer(socket));
+    }
+  }
+
+  @Test
+  void bytesTheClientSendsAtOnceAfterConnectingAllArrive() throws IOException {
+    int listen = Ports.free();
+    putTcpBackend("tcp-early", "a", echoBackend(), listen, new JsonObject());
+    awaitServing(listen);
+
+    for (int i = 0; i < 20; i++) {
+      try (Socket socket = new Socket()) {
+        socket.setTcpNoDelay(true);
+        socket.connect(new InetSocketAddress("127.0.0.1", listen), 5000);
+        socket.setSoTimeout(15_000);
+        assertEchoes(socket, "first words " + i);
+      }
+    }
+  }
+
+  @Test
   void kilobytesRoundTripUnchanged() throws IOException {
     int listen = Ports.free();
     putTcpBackend("tcp-kilobytes", "a", echoBackend(), listen, new JsonObject());
