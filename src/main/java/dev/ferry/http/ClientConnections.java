@@ -16,7 +16,9 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -39,6 +41,7 @@ final class ClientConnections {
   private final ConnectionLimit limit;
   private final long headerTimeoutMillis;
   private final Map<HttpConnection, Long> awaitingHeader = new HashMap<>();
+  private final Set<HttpConnection> closing = new HashSet<>();
 
   ClientConnections(Vertx vertx, ConnectionLimit limit, long headerTimeoutMillis) {
     this.vertx = vertx;
@@ -56,6 +59,7 @@ final class ClientConnections {
     awaitingHeader.put(connection, timer);
     channel.closeFuture().addListener(f -> {
       limit.closed();
+      closing.remove(connection);
       Long pending = awaitingHeader.remove(connection);
       if (pending != null) {
         vertx.cancelTimer(pending);
@@ -68,6 +72,15 @@ final class ClientConnections {
     if (pending != null) {
       vertx.cancelTimer(pending);
     }
+  }
+
+  /** Marks a connection whose current answer closes it: what it sends next is not served. */
+  void closeAfterAnswer(HttpConnection connection) {
+    closing.add(connection);
+  }
+
+  boolean closing(HttpConnection connection) {
+    return !closing.isEmpty() && closing.contains(connection);
   }
 
   private static FullHttpResponse requestTimeout() {

@@ -30,6 +30,7 @@ final class Exchange {
   private HttpClientRequest backendRequest;
   private List<String> tried;
   private boolean connected;
+  private boolean retried;
   private boolean finished;
   private String failure;
 
@@ -86,6 +87,22 @@ final class Exchange {
     }
     connected = true;
     counter.of(upstreamName(), chosen.id()).clientOpened();
+  }
+
+  /** Whether the request was already sent once more after its connection closed. */
+  boolean retried() {
+    return retried;
+  }
+
+  /** The backend connection closed before any answer; the request goes out once more. */
+  void retrying() {
+    retried = true;
+    if (connected) {
+      connected = false;
+      delta().clientClosed();
+    }
+    backend = null;
+    backendRequest = null;
   }
 
   void failed(String reason) {

@@ -12,6 +12,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -34,6 +35,8 @@ public final class HttpProxyVerticle extends VerticleBase {
   static final int MAX_REQUEST_LINE = 8192;
   /** The largest header block taken, in bytes. */
   static final int MAX_HEADER_BLOCK = 8192;
+  /** The largest header block taken from a backend, in bytes; a larger one is answered 502. */
+  static final int MAX_BACKEND_HEADER_BLOCK = 32 * 1024;
 
   private final FerryNode node;
   private final List<HttpServer> servers = new ArrayList<>();
@@ -57,7 +60,8 @@ public final class HttpProxyVerticle extends VerticleBase {
         .setKeepAlive(true)
         .setConnectTimeout((int) config.backendConnectTimeout().toMillis())
         .setTrustAll(true)
-        .setVerifyHost(false), new PoolOptions().setHttp1MaxSize(256));
+        .setVerifyHost(false)
+        .setMaxHeaderSize(MAX_BACKEND_HEADER_BLOCK), new PoolOptions().setHttp1MaxSize(256));
     BackendDialer dialer = new BackendDialer(client,
         new BackendChooser(node.sessions(), node.health()), node.schemes(), node.health(),
         config.backendResponseTimeout().toMillis());
@@ -95,6 +99,11 @@ public final class HttpProxyVerticle extends VerticleBase {
         .connectionHandler(connection -> connections.opened(connection, address.toString()))
         .requestHandler(request -> {
           connections.requestArrived(request);
+          if (connections.closing(request.connection())) {
+            // Read after a request whose answer closes the connection: never served.
+            request.connection().close();
+            return;
+          }
           handle(request, forwarder);
         });
     servers.add(server);
@@ -106,6 +115,10 @@ public final class HttpProxyVerticle extends VerticleBase {
     String invalid = RequestCheck.refusal(request);
     if (invalid != null) {
       answer(request, 400, invalid);
+      return;
+    }
+    if (request.method() == HttpMethod.CONNECT) {
+      answer(request, 501, "CONNECT is not served: Ferry forwards requests, it opens no tunnels");
       return;
     }
     String host = hostOf(request);
@@ -128,8 +141,9 @@ public final class HttpProxyVerticle extends VerticleBase {
 
   /**
    * Answers a request that reaches no backend. The connection cannot carry another request
-   * after a malformed one (400), whose body may not be framed as the client meant, nor after
-   * one whose client still waits for its go-ahead: it may or may not send its body now.
+   * after a malformed one (400), whose body may not be framed as the client meant, after a
+   * CONNECT (501), whose client may send tunnel bytes next, nor after one whose client still
+   * waits for its go-ahead: it may or may not send its body now.
    */
   private void answer(HttpServerRequest request, int status, String reason) {
     var delta = counter.of(null, null);
@@ -139,10 +153,11 @@ public final class HttpProxyVerticle extends VerticleBase {
     HttpServerResponse response = request.response().setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
         .putHeader(HttpHeaders.DATE, HttpDate.now());
-    if (status != 400 && (!RequestCheck.expectsContinue(request) || request.isEnded())) {
+    if (status == 404 && (!RequestCheck.expectsContinue(request) || request.isEnded())) {
       response.end(reason + "\n");
       return;
     }
+    connections.closeAfterAnswer(request.connection());
     response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE).end(reason + "\n")
         .onComplete(ar -> request.connection().close());
   }

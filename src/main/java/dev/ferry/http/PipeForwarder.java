@@ -6,6 +6,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -54,15 +55,18 @@ final class PipeForwarder implements Forwarder {
     if (exchange.finished()) {
       return;
     }
-    out.setMethod(request.method()).setURI(request.uri());
+    out.setMethod(request.method()).setURI(originForm(request));
     MultiMap in = request.headers();
     ProxyHeaders.copyEndToEnd(in, out.headers());
     ProxyHeaders.addForwarded(out.headers(), exchange.clientIp, tls, request.authority());
     out.response().onComplete(answered -> respond(request, exchange, answered));
 
+    // The framing headers are set here, whatever the Connection header named.
     if (in.contains(HttpHeaders.TRANSFER_ENCODING)) {
       out.setChunked(true);
-    } else if (!in.contains(HttpHeaders.CONTENT_LENGTH)) {
+    } else if (in.contains(HttpHeaders.CONTENT_LENGTH)) {
+      out.putHeader(HttpHeaders.CONTENT_LENGTH, in.get(HttpHeaders.CONTENT_LENGTH));
+    } else {
       out.end();
       dialer.awaitResponse(out);
       request.resume();
@@ -76,34 +80,93 @@ final class PipeForwarder implements Forwarder {
   private void respond(HttpServerRequest request, Exchange exchange,
       AsyncResult<HttpClientResponse> answered) {
     if (answered.failed()) {
-      fail(request, exchange, answered.cause());
+      if (mayRetry(request, exchange, answered.cause())) {
+        exchange.retrying();
+        dialer.open(exchange, request.authority()).onComplete(opened -> {
+          if (opened.succeeded()) {
+            send(request, opened.result(), exchange);
+          } else {
+            fail(request, exchange, opened.cause());
+          }
+        });
+      } else {
+        fail(request, exchange, answered.cause());
+      }
       return;
     }
     HttpClientResponse in = answered.result();
-    health.succeeded(exchange.upstreamName(), exchange.backend());
-    HttpServerResponse response = request.response();
     if (exchange.finished()) {
       exchange.backendRequest().reset();
       return;
     }
+    if (in.statusCode() < 200) {
+      // A switch of protocols nobody asked for, or an interim answer Vert.x took for the
+      // final one: the connection's state is unknown, so it is closed and not reused.
+      exchange.backendRequest().reset();
+      fail(request, exchange, new IllegalStateException("it answered " + in.statusCode() + " "
+          + in.statusMessage() + " where a final answer belongs"));
+      return;
+    }
+    health.succeeded(exchange.upstreamName(), exchange.backend());
+    HttpServerResponse response = request.response();
     response.setStatusCode(in.statusCode()).setStatusMessage(in.statusMessage());
     ProxyHeaders.copyEndToEnd(in.headers(), response.headers());
-
-    if (!in.headers().contains(HttpHeaders.CONTENT_LENGTH) && hasBody(request, in)) {
-      if (request.version() == HttpVersion.HTTP_1_0) {
-        // An HTTP/1.0 client knows no chunks: the body ends where the connection does.
-        response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-      } else {
-        response.setChunked(true);
-      }
+    if (!response.headers().contains(HttpHeaders.DATE)) {
+      response.putHeader(HttpHeaders.DATE, HttpDate.now());
     }
+
+    boolean closeAfter = false;
+    String length = in.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null) {
+      response.putHeader(HttpHeaders.CONTENT_LENGTH, length);
+    } else if (hasBody(request, in)) {
+      // An HTTP/1.0 client knows no chunks: the body ends where the connection does.
+      closeAfter = request.version() == HttpVersion.HTTP_1_0;
+      response.setChunked(!closeAfter);
+    }
+    boolean close = closeAfter;
     new CountingStream(in, exchange::sent, null).pipe().endOnFailure(false).to(response)
-        .onFailure(err -> {
-          // The backend broke off within the body, or the client left: neither connection can
-          // carry another message.
-          exchange.backendRequest().reset(0, err);
-          response.reset();
+        .onComplete(sent -> {
+          if (sent.failed()) {
+            // The backend broke off within the body, or the client left: neither connection
+            // can carry another message.
+            exchange.backendRequest().reset(0, sent.cause());
+            response.reset();
+          } else if (close) {
+            request.connection().close();
+          }
         });
+  }
+
+  /**
+   * Whether a request may be sent once more after its connection closed before any answer. A
+   * backend may close a kept-alive connection just as the proxy reuses it; a request that
+   * is idempotent and has no body is then sent again, once, as nginx and HAProxy do.
+   */
+  private static boolean mayRetry(HttpServerRequest request, Exchange exchange,
+      Throwable err) {
+    if (exchange.retried() || exchange.finished() || !(err instanceof HttpClosedException)) {
+      return false;
+    }
+    MultiMap headers = request.headers();
+    if (headers.contains(HttpHeaders.CONTENT_LENGTH)
+        || headers.contains(HttpHeaders.TRANSFER_ENCODING)) {
+      return false;
+    }
+    HttpMethod method = request.method();
+    return method == HttpMethod.GET || method == HttpMethod.HEAD
+        || method == HttpMethod.OPTIONS || method == HttpMethod.PUT
+        || method == HttpMethod.DELETE || method == HttpMethod.TRACE;
+  }
+
+  /** The target as the backend gets it: an absolute-form target loses its scheme and host. */
+  private static String originForm(HttpServerRequest request) {
+    String uri = request.uri();
+    if (uri.startsWith("/") || uri.equals("*")) {
+      return uri;
+    }
+    String query = request.query();
+    return query == null ? request.path() : request.path() + "?" + query;
   }
 
   private static boolean hasBody(HttpServerRequest request, HttpClientResponse in) {

@@ -14,6 +14,13 @@ import java.util.List;
  */
 final class ProxyHeaders {
 
+  private static final CharSequence X_FORWARDED_FOR = HttpHeaders.createOptimized(
+      "x-forwarded-for");
+  private static final CharSequence X_FORWARDED_PROTO = HttpHeaders.createOptimized(
+      "x-forwarded-proto");
+  private static final CharSequence X_FORWARDED_HOST = HttpHeaders.createOptimized(
+      "x-forwarded-host");
+
   private ProxyHeaders() {
   }
 
@@ -30,8 +37,9 @@ final class ProxyHeaders {
   /** Adds X-Forwarded-For (after any the client sent), -Proto and -Host. */
   static void addForwarded(MultiMap headers, String clientIp, boolean tls,
       HostAndPort authority) {
-    String prior = headers.get(X_FORWARDED_FOR);
-    headers.set(X_FORWARDED_FOR, prior == null ? clientIp : prior + ", " + clientIp);
+    List<String> prior = headers.getAll(X_FORWARDED_FOR);
+    headers.set(X_FORWARDED_FOR,
+        prior.isEmpty() ? clientIp : String.join(", ", prior) + ", " + clientIp);
     headers.set(X_FORWARDED_PROTO, tls ? "https" : "http");
     if (authority != null) {
       headers.set(X_FORWARDED_HOST, authority.toString());
@@ -50,13 +58,6 @@ final class ProxyHeaders {
       }
     }
   }
-
-  private static final CharSequence X_FORWARDED_FOR = HttpHeaders.createOptimized(
-      "x-forwarded-for");
-  private static final CharSequence X_FORWARDED_PROTO = HttpHeaders.createOptimized(
-      "x-forwarded-proto");
-  private static final CharSequence X_FORWARDED_HOST = HttpHeaders.createOptimized(
-      "x-forwarded-host");
 
   /** The header names listed in Connection; null when it lists none (the usual case). */
   private static List<String> namedByConnection(MultiMap headers, boolean withUpgrade) {

@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * What a request must satisfy before it is routed, beyond what Vert.x enforces. Each refused
  * request is one that the proxy and a backend could read differently: a repeated Host header
- * (routed by one, served by the other), a missing or malformed one, a transfer coding other
- * than chunked alone (where its body ends is then unknown), or a request target with
+ * (routed by one, served by the other), a missing or malformed one, an absolute-form target
+ * naming another host than the Host header, a transfer coding other than chunked alone or in
+ * an HTTP/1.0 request (where its body ends is then unknown), or a request target with
  * bytes outside printable ASCII: Vert.x passes control bytes on as they are, and re-encodes
  * bytes above 0x7f as UTF-8, so the backend would get another target than the client sent.
  */
@@ -26,6 +27,9 @@ final class RequestCheck {
           + " percent-encode it";
     }
     if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+      if (request.version() == HttpVersion.HTTP_1_0) {
+        return "an HTTP/1.0 request cannot have a Transfer-Encoding";
+      }
       List<String> codings = request.headers().getAll(HttpHeaders.TRANSFER_ENCODING);
       if (codings.size() > 1 || !codings.get(0).trim().equalsIgnoreCase("chunked")) {
         return "Transfer-Encoding " + String.join(", ", codings)
@@ -45,6 +49,11 @@ final class RequestCheck {
     if (authority == null || authority.host().isEmpty()) {
       return "the Host header is not a host name with an optional port";
     }
+    String named = absoluteFormAuthority(request.uri());
+    if (named != null && !named.equalsIgnoreCase(hosts.get(0).trim())) {
+      return "the request target names host " + named + " but the Host header says "
+          + hosts.get(0).trim();
+    }
     return null;
   }
 
@@ -52,6 +61,22 @@ final class RequestCheck {
   static boolean expectsContinue(HttpServerRequest request) {
     return request.version() == HttpVersion.HTTP_1_1
         && "100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT));
+  }
+
+  /** The authority of an absolute-form target ("http://host:port/path"); null for others. */
+  private static String absoluteFormAuthority(String target) {
+    if (target.startsWith("/")) {
+      return null;
+    }
+    int scheme = target.indexOf("://");
+    if (scheme < 0) {
+      return null;
+    }
+    int end = scheme + 3;
+    while (end < target.length() && "/?#".indexOf(target.charAt(end)) < 0) {
+      end++;
+    }
+    return target.substring(scheme + 3, end);
   }
 
   private static boolean isPrintableAscii(String target) {

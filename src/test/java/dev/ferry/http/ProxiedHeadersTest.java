@@ -67,6 +67,19 @@ class ProxiedHeadersTest extends OneNode {
   }
 
   @Test
+  void everyForwardedForLineTheClientSentIsKept() {
+    RecordingBackend[] backend = new RecordingBackend[1];
+    String host = upstream(backend, "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+
+    send("GET / HTTP/1.1\r\nHost: " + host + "\r\nX-Forwarded-For: 10.1.1.1\r\n"
+        + "X-Forwarded-For: 10.2.2.2\r\nConnection: close\r\n\r\n");
+
+    String received = backend[0].received().get(0).toLowerCase(Locale.ROOT);
+    assertTrue(received.contains("\r\nx-forwarded-for: 10.1.1.1, 10.2.2.2, 127.0.0.1\r\n"),
+        received);
+  }
+
+  @Test
   void headersTheBackendNamesInConnectionDoNotReachTheClient() {
     RecordingBackend[] backend = new RecordingBackend[1];
     String host = upstream(backend, "HTTP/1.1 200 OK\r\nConnection: close, X-Internal\r\n"

@@ -120,4 +120,74 @@ class RequestValidationTest extends OneNode {
       assertTrue(backend.received().get(0).endsWith("\r\n\r\nhello"), backend.received().get(0));
     }
   }
+
+  @Test
+  void connectIsRefusedAndItsConnectionClosed() throws IOException {
+    String[] host = new String[1];
+    RecordingBackend backend = backend(host);
+
+    try (RawHttp raw = new RawHttp(node.httpPort)) {
+      raw.send("CONNECT " + host[0] + ":443 HTTP/1.1\r\nHost: " + host[0] + ":443\r\n\r\n"
+          + "GET / HTTP/1.1\r\nHost: " + host[0] + "\r\n\r\n");
+      RawHttp.Response response = raw.read();
+
+      assertEquals(501, response.status(), response.statusLine());
+      assertEquals(-1, raw.input().read(), "the connection stays open after CONNECT");
+    }
+    assertEquals(0, backend.received().size(), backend.received().toString());
+  }
+
+  @Test
+  void aRequestPipelinedAfterARefusedOneNeverReachesABackend() throws IOException {
+    String[] host = new String[1];
+    RecordingBackend backend = backend(host);
+
+    try (RawHttp raw = new RawHttp(node.httpPort)) {
+      raw.send("GET / HTTP/1.1\r\nHost: " + host[0] + "\r\nHost: other.example\r\n\r\n"
+          + "GET /smuggled HTTP/1.1\r\nHost: " + host[0] + "\r\n\r\n");
+      RawHttp.Response response = raw.read();
+
+      assertEquals(400, response.status(), response.statusLine());
+      assertEquals(-1, raw.input().read(), "the connection stays open after a 400");
+    }
+    assertEquals(0, backend.received().size(), backend.received().toString());
+  }
+
+  @Test
+  void anHttp10RequestWithATransferEncodingIsRefused() {
+    String[] host = new String[1];
+    RecordingBackend backend = backend(host);
+
+    RawHttp.Response response = send("POST / HTTP/1.0\r\nHost: " + host[0]
+        + "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+
+    assertEquals(400, response.status(), response.statusLine());
+    assertEquals(0, backend.received().size(), backend.received().toString());
+  }
+
+  @Test
+  void anAbsoluteTargetNamingAnotherHostIsRefused() {
+    String[] host = new String[1];
+    RecordingBackend backend = backend(host);
+
+    RawHttp.Response response = send("GET http://other.example/a HTTP/1.1\r\nHost: " + host[0]
+        + "\r\nConnection: close\r\n\r\n");
+
+    assertEquals(400, response.status(), response.statusLine());
+    assertTrue(response.body().contains("other.example"), response.body());
+    assertEquals(0, backend.received().size(), backend.received().toString());
+  }
+
+  @Test
+  void anAbsoluteTargetReachesTheBackendInOriginForm() {
+    String[] host = new String[1];
+    RecordingBackend backend = backend(host);
+
+    RawHttp.Response response = send("GET http://" + host[0] + "/a/b?c=d HTTP/1.1\r\nHost: "
+        + host[0] + "\r\nConnection: close\r\n\r\n");
+
+    assertEquals(200, response.status(), response.statusLine());
+    String received = backend.received().get(0);
+    assertTrue(received.startsWith("GET /a/b?c=d HTTP/1.1\r\n"), received);
+  }
 }

@@ -2,10 +2,12 @@ package dev.ferry.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.testing.OneNode;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.RecordingBackend;
+import java.io.IOException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -82,7 +84,8 @@ class ResponseFramingTest extends OneNode {
         assertNull(first.headers().get("transfer-encoding"), first.headers().toString());
 
         raw.send("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
-        assertEquals(status, raw.read().statusLine().substring(9));
+        RawHttp.Response second = raw.read();
+        assertEquals(status, second.statusLine().substring(9), second.toString());
       }
     }
   }
@@ -96,5 +99,72 @@ class ResponseFramingTest extends OneNode {
 
     assertEquals("HTTP/1.1 299 Fine Indeed", response.statusLine());
     assertEquals("ok", response.body());
+  }
+
+  @Test
+  void aBodyWithoutLengthToAKeptAliveHttp10ClientEndsWithTheConnection() throws IOException {
+    String host = upstream("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+        + "5\r\nhello\r\n0\r\n\r\n");
+
+    try (RawHttp raw = new RawHttp(node.httpPort)) {
+      raw.send("GET / HTTP/1.0\r\nHost: " + host + "\r\nConnection: keep-alive\r\n\r\n");
+      RawHttp.Response response = raw.read();
+
+      assertEquals(200, response.status(), response.statusLine());
+      assertNull(response.headers().get("transfer-encoding"), response.headers().toString());
+      assertEquals("hello", response.body());
+    }
+  }
+
+  @Test
+  void anAnswerThatSwitchesProtocolsUnaskedIsA502AndItsConnectionIsNotReused() {
+    for (String interim : new String[] {"101 Switching Protocols", "102 Processing"}) {
+      String host = upstream("HTTP/1.1 " + interim + "\r\n\r\n"
+          + "HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\ntunnel!");
+
+      RawHttp.Response response = RawHttp.roundTrip(node.httpPort,
+          "GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+
+      assertEquals(502, response.status(), interim + ": " + response);
+      assertTrue(response.body().contains(interim), response.body());
+    }
+  }
+
+  @Test
+  void aFramingHeaderNamedInConnectionStillFramesTheBody() {
+    String host = upstream("HTTP/1.1 200 OK\r\nConnection: content-length\r\n"
+        + "content-length: 5\r\n\r\nhello");
+
+    RawHttp.Response response = RawHttp.roundTrip(node.httpPort,
+        "POST / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close, content-length\r\n"
+            + "Content-Length: 4\r\n\r\nbody");
+
+    assertEquals(200, response.status(), response.statusLine());
+    assertEquals("hello", response.body());
+  }
+
+  @Test
+  void anAnswerWithoutDateGetsOne() {
+    String host = upstream("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+
+    RawHttp.Response response = RawHttp.roundTrip(node.httpPort,
+        "GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+
+    assertTrue(response.headers().get("date").matches(
+        "[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT"),
+        response.headers().toString());
+  }
+
+  @Test
+  void aBackendClosingEachConnectionAfterItsAnswerNeverCostsAClientA502() {
+    String host = upstream("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+
+    try (RawHttp raw = new RawHttp(node.httpPort)) {
+      for (int i = 0; i < 50; i++) {
+        raw.send("GET /" + i + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+        RawHttp.Response response = raw.read();
+        assertEquals(200, response.status(), "request " + i + ": " + response);
+      }
+    }
   }
 }
