@@ -8,6 +8,7 @@ import dev.ferry.logging.AccessEntry;
 import dev.ferry.stats.TrafficCounter;
 import dev.ferry.table.Route;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -133,9 +134,12 @@ public final class HttpProxyVerticle extends VerticleBase {
     }
     Exchange exchange = new Exchange(route, request, counter, node.accessLog());
     HttpServerResponse response = request.response();
-    response.endHandler(v -> exchange.finish(true, response.getStatusCode()));
-    response.closeHandler(v -> exchange.finish(response.getStatusCode() == 101,
-        response.headWritten() ? response.getStatusCode() : 0));
+    // Vert.x also calls the end handler when the connection closes with the answer unfinished.
+    Handler<Void> done = v -> exchange.finish(
+        response.ended() || response.getStatusCode() == 101,
+        response.headWritten() ? response.getStatusCode() : 0);
+    response.endHandler(done);
+    response.closeHandler(done);
     forwarder.forward(request, exchange);
   }
 

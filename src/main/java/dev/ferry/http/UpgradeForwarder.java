@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.httpproxy.Body;
 import io.vertx.httpproxy.HttpProxy;
 import io.vertx.httpproxy.ProxyContext;
@@ -45,6 +46,11 @@ final class UpgradeForwarder implements Forwarder, ProxyInterceptor {
   public void forward(HttpServerRequest request, Exchange exchange) {
     HttpServerResponse response = request.response();
     response.headersEndHandler(v -> padDayOfMonth(response.headers()));
+    // Once protocols are switched, Vert.x reports neither the end of the answer nor its
+    // close: the end of the client's connection ends the exchange.
+    ((ConnectionBase) request.connection()).channel().closeFuture().addListener(closed ->
+        exchange.finish(response.getStatusCode() == 101,
+            response.headWritten() ? response.getStatusCode() : 0));
     // The proxy calls handleProxyRequest before handle returns, on this event loop.
     handoff = exchange;
     proxy.handle(request);

@@ -109,6 +109,24 @@ class WebSocketTest {
   }
 
   @Test
+  void aClosedWebSocketIsCountedOnceAndLeavesNoActiveClient() throws Exception {
+    AtomicInteger closed = echoBackend("ws-count");
+    WebSocketClient client = vertx.createWebSocketClient();
+
+    for (int i = 0; i < 3; i++) {
+      WebSocket ws = connect(client, "ws-count.ferry.local");
+      await(ws.writeTextMessage("hello"));
+      await(ws.close());
+    }
+    await(client.close());
+
+    Eventually.poll(() -> admin.get("/proxy/stats/ws-count/1-ws-count").json(),
+        c -> closed.get() == 3 && c.getLong("requests", 0L) == 3
+            && c.getLong("active_clients", -1L) == 0,
+        "three WebSockets counted and none active");
+  }
+
+  @Test
   void closingAWebSocketLogsNoErrorOnTheNode() throws Exception {
     AtomicInteger closed = echoBackend("ws-quiet");
     WebSocketClient client = vertx.createWebSocketClient();

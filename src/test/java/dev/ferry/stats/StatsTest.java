@@ -19,6 +19,8 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -144,6 +146,44 @@ class StatsTest extends OneNode {
 
     awaitBackend("stats-broken", "a", counts(1, 1, 0, 0));
     awaitGlobalGrowth(counts(1, 1, 0, 0));
+  }
+
+  @Test
+  void aClientThatLeavesBeforeTheAnswerIsCountedWithAFail() throws IOException {
+    int port = Ports.free();
+    await(vertx.createHttpServer()
+        .requestHandler(request -> vertx.setTimer(1500, t -> request.response().end("late")))
+        .listen(port, "127.0.0.1"));
+    admin.putBackend("stats-left", "a", port);
+
+    try (Socket socket = connect(node.httpPort)) {
+      socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: stats-left.ferry.local\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      Eventually.poll(() -> stats("/stats-left/a"), c -> c.getLong("active_clients", 0L) == 1,
+          "the request reaching the backend");
+    }
+
+    awaitBackend("stats-left", "a", counts(1, 1, 0, 0));
+  }
+
+  @Test
+  void aBackendThatBreaksOffWithinItsBodyIsCountedWithAFail() throws IOException {
+    int port = Ports.free();
+    await(vertx.createNetServer().connectHandler(socket -> socket.handler(b -> socket
+            .write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nshort")
+            .onComplete(ar -> socket.close())))
+        .listen(port, "127.0.0.1"));
+    admin.putBackend("stats-short", "a", port);
+
+    try (Socket socket = connect(node.httpPort)) {
+      socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: stats-short.ferry.local\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      socket.getInputStream().readAllBytes();
+    } catch (SocketException reset) {
+      // The proxy may reset the connection it cannot finish.
+    }
+
+    awaitBackend("stats-short", "a", counts(1, 1, 0, 5));
   }
 
   private static int greetingBackend(int greetingSize) {
