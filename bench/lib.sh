@@ -112,8 +112,8 @@ HAPROXY
 
 # start_ferry NAME: a one-node cluster of its own on free loopback ports. Sets NAME_pid,
 # NAME_http, NAME_admin, NAME_ready_ms (process start until /healthz answers 200).
-# Started as bin/ferry starts it (FERRY_JAVA_OPTS replaces its JVM options); extra FERRY_*
-# settings may be passed in FERRY_EXTRA.
+# Started with the JVM options bin/ferry uses, conf/jvm.options, which FERRY_JAVA_OPTS replaces;
+# extra FERRY_* settings may be passed in FERRY_EXTRA.
 start_ferry() {
   local name=$1 http admin cport t0 pid
   http=$(free_port); admin=$(free_port); cport=$(free_port)
@@ -123,7 +123,8 @@ start_ferry() {
     FERRY_ADVERTISE_IP=127.0.0.1 FERRY_CLUSTER_PORT=$cport \
     FERRY_CLUSTER_MEMBERS=${FERRY_JOIN:-127.0.0.1:$cport} \
     FERRY_CLUSTER_NAME=${FERRY_CLUSTER:-bench-$name-$$} FERRY_CLUSTER_CONFIG= \
-    ${FERRY_EXTRA:-} bin/ferry > "$WORK/ferry-$name.log" 2>&1 &
+    ${FERRY_EXTRA:-} java ${FERRY_JAVA_OPTS:-$(cat conf/jvm.options)} -jar target/ferry.jar \
+    > "$WORK/ferry-$name.log" 2>&1 &
   pid=$!; PIDS+=($pid)
   for _ in $(seq 1 1200); do
     curl -sf -o /dev/null "http://127.0.0.1:$admin/healthz" && break

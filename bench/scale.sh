@@ -89,8 +89,10 @@ rss_sessions=$(rss_mb "$many_pid")
 heap_live=n/a; rss_after_gc=n/a
 if command -v jcmd >/dev/null; then
   jcmd "$many_pid" GC.run >/dev/null 2>&1 || true
-  heap_live=$(jcmd "$many_pid" GC.heap_info 2>/dev/null | awk '/garbage-first heap/ {
-    for (i = 1; i < NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v); printf "%.0f", v / 1024 } }')
+  # Each collector names its heap parts its own way; the parts are the lines with a total.
+  heap_live=$(jcmd "$many_pid" GC.heap_info 2>/dev/null | awk '/ total / {
+    for (i = 1; i < NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v); s += v } }
+    END { printf "%.0f", s / 1024 }')
   rss_after_gc=$(rss_mb "$many_pid")
 fi
 

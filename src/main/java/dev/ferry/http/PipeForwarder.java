@@ -42,6 +42,10 @@ final class PipeForwarder implements Forwarder {
     }
     // The body waits in Vert.x's buffer until a backend is there to take it.
     request.pause();
+    dispatch(request, exchange);
+  }
+
+  private void dispatch(HttpServerRequest request, Exchange exchange) {
     dialer.open(exchange, request.authority()).onComplete(opened -> {
       if (opened.succeeded()) {
         send(request, opened.result(), exchange);
@@ -82,13 +86,7 @@ final class PipeForwarder implements Forwarder {
     if (answered.failed()) {
       if (mayRetry(request, exchange, answered.cause())) {
         exchange.retrying();
-        dialer.open(exchange, request.authority()).onComplete(opened -> {
-          if (opened.succeeded()) {
-            send(request, opened.result(), exchange);
-          } else {
-            fail(request, exchange, opened.cause());
-          }
-        });
+        dispatch(request, exchange);
       } else {
         fail(request, exchange, answered.cause());
       }
@@ -115,16 +113,15 @@ final class PipeForwarder implements Forwarder {
       response.putHeader(HttpHeaders.DATE, HttpDate.now());
     }
 
-    boolean closeAfter = false;
     String length = in.getHeader(HttpHeaders.CONTENT_LENGTH);
+    boolean unframed = length == null && hasBody(request, in);
+    // An HTTP/1.0 client knows no chunks: a body of unknown length ends with the connection.
+    boolean closeAfter = unframed && request.version() == HttpVersion.HTTP_1_0;
     if (length != null) {
       response.putHeader(HttpHeaders.CONTENT_LENGTH, length);
-    } else if (hasBody(request, in)) {
-      // An HTTP/1.0 client knows no chunks: the body ends where the connection does.
-      closeAfter = request.version() == HttpVersion.HTTP_1_0;
-      response.setChunked(!closeAfter);
+    } else if (unframed && !closeAfter) {
+      response.setChunked(true);
     }
-    boolean close = closeAfter;
     new CountingStream(in, exchange::sent, null).pipe().endOnFailure(false).to(response)
         .onComplete(sent -> {
           if (sent.failed()) {
@@ -132,7 +129,7 @@ final class PipeForwarder implements Forwarder {
             // can carry another message.
             exchange.backendRequest().reset(0, sent.cause());
             response.reset();
-          } else if (close) {
+          } else if (closeAfter) {
             request.connection().close();
           }
         });
