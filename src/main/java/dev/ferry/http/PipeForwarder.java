@@ -19,6 +19,12 @@ import io.vertx.core.streams.Pipe;
  * answer back the same way: the end-to-end headers are copied once each way, bodies stream
  * with back-pressure and each hop frames its own body. WebSocket handshakes and other
  * upgrades go to {@code upgrades}.
+ *
+ * <p>Missing, because Vert.x's client does not expose them: trailers of chunked bodies are
+ * dropped both ways; a response whose Transfer-Encoding names a coding besides chunked reaches
+ * the client without it; and a backend connection that sends bytes past the end of an answer
+ * (more than its Content-Length, or a body to HEAD) goes back to the pool, where those bytes
+ * are read as the next request's answer. nginx and HAProxy close such a connection.
  */
 final class PipeForwarder implements Forwarder {
 

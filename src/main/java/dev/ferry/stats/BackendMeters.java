@@ -5,14 +5,13 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The Micrometer meters of one backend, updated from counter deltas on the stats verticle and
- * removed with the backend's counters, so that the labels name only backends of the table.
+ * The Micrometer meters of one backend, updated once a second from the counter deltas on the
+ * stats verticle, and removed with the backend's counters, so that the labels name only
+ * backends of the table.
  */
 final class BackendMeters {
 
@@ -23,6 +22,10 @@ final class BackendMeters {
   private final Counter received;
   private final Counter sent;
   private final List<Meter> meters = new ArrayList<>();
+  private final long[] pendingClasses = new long[StatusClass.COUNT];
+  private long pendingFails;
+  private long pendingReceived;
+  private long pendingSent;
 
   BackendMeters(MeterRegistry registry, String upstream, String backend, Counters counters) {
     this.registry = registry;
@@ -46,17 +49,33 @@ final class BackendMeters {
     return meter;
   }
 
-  void add(JsonObject delta) {
-    JsonArray classes = delta.getJsonArray("class");
-    for (int i = 0; i < requests.length; i++) {
-      long n = classes.getLong(i);
-      if (n > 0) {
-        requests(i).increment(n);
+  /** Adds a delta to what {@link #publish} passes to the meters next. */
+  void add(TrafficDelta delta) {
+    for (int i = 0; i < pendingClasses.length; i++) {
+      pendingClasses[i] += delta.classes[i];
+    }
+    pendingFails += delta.fails;
+    pendingReceived += delta.rxBytes;
+    pendingSent += delta.txBytes;
+  }
+
+  /**
+   * Passes what was added since the last call to the meters. Called once a second, so that the
+   * per-request deltas of many upstreams do not each pay for Micrometer's increments.
+   */
+  void publish() {
+    for (int i = 0; i < pendingClasses.length; i++) {
+      if (pendingClasses[i] > 0) {
+        requests(i).increment(pendingClasses[i]);
+        pendingClasses[i] = 0;
       }
     }
-    increment(failures, delta.getLong("fail"));
-    increment(received, delta.getLong("rx"));
-    increment(sent, delta.getLong("tx"));
+    increment(failures, pendingFails);
+    increment(received, pendingReceived);
+    increment(sent, pendingSent);
+    pendingFails = 0;
+    pendingReceived = 0;
+    pendingSent = 0;
   }
 
   private Counter requests(int statusClass) {

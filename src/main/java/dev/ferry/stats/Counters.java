@@ -23,12 +23,12 @@ final class Counters {
   private int sampled;
 
 
-  void add(JsonObject delta) {
-    requests += delta.getLong("req");
-    fails += delta.getLong("fail");
-    rxBytes += delta.getLong("rx");
-    txBytes += delta.getLong("tx");
-    active += delta.getLong("open") - delta.getLong("close");
+  void add(TrafficDelta delta) {
+    requests += delta.requests;
+    fails += delta.fails;
+    rxBytes += delta.rxBytes;
+    txBytes += delta.txBytes;
+    active += delta.opened - delta.closed;
   }
 
   /** Called once a second. */

@@ -2,7 +2,6 @@ package dev.ferry.stats;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonArray;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -54,10 +53,7 @@ public final class TrafficCounter {
     if (pending.isEmpty()) {
       return;
     }
-    JsonArray batch = new JsonArray();
-    for (TrafficDelta delta : pending.values()) {
-      batch.add(delta.toJson());
-    }
+    DeltaBatch batch = new DeltaBatch(pending.values());
     pending = new HashMap<>();
     vertx.eventBus().send(StatsVerticle.DELTAS, batch, LOCAL);
   }

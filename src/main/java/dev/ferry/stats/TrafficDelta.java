@@ -1,7 +1,5 @@
 package dev.ferry.stats;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 
 /** What one event loop saw for one backend since its last flush. */
 public final class TrafficDelta {
@@ -53,19 +51,5 @@ public final class TrafficDelta {
 
   public void clientClosed() {
     closed++;
-  }
-
-  JsonObject toJson() {
-    return new JsonObject().put("u", upstream).put("b", backend).put("l", listen)
-        .put("req", requests).put("fail", fails).put("rx", rxBytes).put("tx", txBytes)
-        .put("open", opened).put("close", closed).put("class", classes(classes));
-  }
-
-  private static JsonArray classes(long[] counts) {
-    JsonArray list = new JsonArray();
-    for (long n : counts) {
-      list.add(n);
-    }
-    return list;
   }
 }
