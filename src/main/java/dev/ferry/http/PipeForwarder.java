@@ -13,12 +13,14 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.streams.Pipe;
+import java.util.Locale;
 
 /**
  * Forwards a request by piping it into a request on a kept-alive backend connection, and the
  * answer back the same way: the end-to-end headers are copied once each way, bodies stream
- * with back-pressure and each hop frames its own body. WebSocket handshakes and other
- * upgrades go to {@code upgrades}.
+ * with back-pressure and each hop frames its own body. WebSocket handshakes go to
+ * {@code upgrades}; other protocols a client asks to switch to (h2c, say) are not offered to
+ * the backend, as Upgrade is a hop-by-hop header.
  *
  * <p>Missing, because Vert.x's client does not expose them: trailers of chunked bodies are
  * dropped both ways; a response whose Transfer-Encoding names a coding besides chunked reaches
@@ -42,7 +44,8 @@ final class PipeForwarder implements Forwarder {
 
   @Override
   public void forward(HttpServerRequest request, Exchange exchange) {
-    if (request.headers().contains(HttpHeaders.UPGRADE)) {
+    String upgrade = request.getHeader(HttpHeaders.UPGRADE);
+    if (upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket")) {
       upgrades.forward(request, exchange);
       return;
     }

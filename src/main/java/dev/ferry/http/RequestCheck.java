@@ -5,6 +5,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * What a request must satisfy before it is routed, beyond what Vert.x enforces. Each refused
@@ -49,10 +50,9 @@ final class RequestCheck {
     if (authority == null || authority.host().isEmpty()) {
       return "the Host header is not a host name with an optional port";
     }
-    String named = absoluteFormAuthority(request.uri());
-    if (named != null && !named.equalsIgnoreCase(hosts.get(0).trim())) {
-      return "the request target names host " + named + " but the Host header says "
-          + hosts.get(0).trim();
+    String target = request.uri();
+    if (!target.startsWith("/") && target.contains("://")) {
+      return absoluteFormRefusal(target, authority);
     }
     return null;
   }
@@ -63,20 +63,31 @@ final class RequestCheck {
         && "100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT));
   }
 
-  /** The authority of an absolute-form target ("http://host:port/path"); null for others. */
-  private static String absoluteFormAuthority(String target) {
-    if (target.startsWith("/")) {
-      return null;
+  /**
+   * Why an absolute-form target ("http://host:port/path") may not be routed by its Host header:
+   * another scheme than http or https, or another host or port than Host names (a missing port
+   * being the scheme's default). Null when it agrees.
+   */
+  private static String absoluteFormRefusal(String target, HostAndPort host) {
+    int schemeEnd = target.indexOf("://");
+    String scheme = target.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
+    int defaultPort = scheme.equals("http") ? 80 : scheme.equals("https") ? 443 : -1;
+    if (defaultPort < 0) {
+      return "the request target's scheme " + scheme + " is not http or https";
     }
-    int scheme = target.indexOf("://");
-    if (scheme < 0) {
-      return null;
-    }
-    int end = scheme + 3;
+    int end = schemeEnd + 3;
     while (end < target.length() && "/?#".indexOf(target.charAt(end)) < 0) {
       end++;
     }
-    return target.substring(scheme + 3, end);
+    String named = target.substring(schemeEnd + 3, end);
+    HostAndPort parsed = HostAndPort.parseAuthority(named, defaultPort);
+    int hostPort = host.port() < 0 ? defaultPort : host.port();
+    if (parsed == null || !parsed.host().equalsIgnoreCase(host.host())
+        || (parsed.port() < 0 ? defaultPort : parsed.port()) != hostPort) {
+      return "the request target names host " + named + " but the Host header says "
+          + host;
+    }
+    return null;
   }
 
   private static boolean isPrintableAscii(String target) {

@@ -190,4 +190,30 @@ class RequestValidationTest extends OneNode {
     String received = backend.received().get(0);
     assertTrue(received.startsWith("GET /a/b?c=d HTTP/1.1\r\n"), received);
   }
+
+  @Test
+  void anAbsoluteTargetWithTheDefaultPortAgreesWithAHostWithout() {
+    String[] host = new String[1];
+    RecordingBackend backend = backend(host);
+
+    RawHttp.Response response = send("GET http://" + host[0] + ":80/p HTTP/1.1\r\nHost: "
+        + host[0] + "\r\nConnection: close\r\n\r\n");
+
+    assertEquals(200, response.status(), response.statusLine());
+    assertTrue(backend.received().get(0).startsWith("GET /p HTTP/1.1\r\n"),
+        backend.received().get(0));
+  }
+
+  @Test
+  void anAbsoluteTargetOfAnotherSchemeIsRefused() {
+    String[] host = new String[1];
+    RecordingBackend backend = backend(host);
+
+    RawHttp.Response response = send("GET ftp://" + host[0] + "/p HTTP/1.1\r\nHost: "
+        + host[0] + "\r\nConnection: close\r\n\r\n");
+
+    assertEquals(400, response.status(), response.statusLine());
+    assertTrue(response.body().contains("ftp"), response.body());
+    assertEquals(0, backend.received().size(), backend.received().toString());
+  }
 }

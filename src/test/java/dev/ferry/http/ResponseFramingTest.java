@@ -167,4 +167,16 @@ class ResponseFramingTest extends OneNode {
       }
     }
   }
+
+  @Test
+  void aSwitchToAProtocolOtherThanWebSocketIsNotOfferedToTheBackend() {
+    String host = upstream("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n"
+        + "Connection: Upgrade\r\n\r\n");
+
+    RawHttp.Response response = RawHttp.roundTrip(node.httpPort, "GET / HTTP/1.1\r\nHost: "
+        + host + "\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+        + "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
+
+    assertEquals(502, response.status(), response.toString());
+  }
 }
