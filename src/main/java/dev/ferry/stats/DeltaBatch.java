@@ -6,8 +6,8 @@ import java.util.Collection;
 
 /**
  * The deltas of one flush of a {@link TrafficCounter}, handed to the stats verticle of the same
- * node as they are: with one delta per request when every request names another upstream,
- * turning each into JSON and back cost the proxy a tenth of its throughput.
+ * node as they are: when every request names another upstream there is about one delta per
+ * request, and turning each into JSON and back was a large share of the stats verticle's time.
  */
 record DeltaBatch(Collection<TrafficDelta> deltas) {
 
