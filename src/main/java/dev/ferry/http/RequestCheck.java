@@ -12,9 +12,8 @@ import java.util.Locale;
  * request is one that the proxy and a backend could read differently: a repeated Host header
  * (routed by one, served by the other), a missing or malformed one, an absolute-form target
  * of another scheme than http(s) or naming another host or port than the Host header, a
- * transfer coding other than chunked alone or in
- * an HTTP/1.0 request (where its body ends is then unknown), or a request target with
- * bytes outside printable ASCII: Vert.x passes control bytes on as they are, and re-encodes
+ * transfer coding other than chunked alone or in an HTTP/1.0 request (where its body ends is
+ * then unknown), or a request target with bytes outside printable ASCII: Vert.x passes control bytes on as they are, and re-encodes
  * bytes above 0x7f as UTF-8, so the backend would get another target than the client sent.
  */
 final class RequestCheck {
