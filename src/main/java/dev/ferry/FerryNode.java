@@ -5,6 +5,7 @@ import dev.ferry.admin.AdminVerticle;
 import dev.ferry.cluster.ChangeConfirmations;
 import dev.ferry.cluster.ClusterMembers;
 import dev.ferry.cluster.ClusterSetup;
+import dev.ferry.config.ConfigException;
 import dev.ferry.config.Durations;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.health.BackendHealth;
@@ -26,6 +27,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.transport.Transport;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
@@ -58,6 +60,7 @@ public final class FerryNode {
   private final Vertx vertx;
   private final HazelcastClusterManager cluster;
   private final String registryName;
+  private String transportName;
   private final UpstreamTable table;
   private final TableWriter writer;
   private final SessionStore sessions;
@@ -101,6 +104,12 @@ public final class FerryNode {
 
   /** Joins the cluster and starts serving; call it from a thread that is not Vert.x's. */
   public static Future<FerryNode> start(FerryConfig config) {
+    Transport transport;
+    try {
+      transport = NetworkTransport.choose();
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
     AccessLog accessLog;
     try {
       accessLog = AccessLog.open(config.accessLog(), config.accessLogFormat());
@@ -112,8 +121,6 @@ public final class FerryNode {
     HazelcastClusterManager cluster =
         new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
     VertxOptions options = new VertxOptions()
-        // Netty's epoll transport where the platform has it; NIO otherwise.
-        .setPreferNativeTransport(true)
         .setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
             .setRegistryName(registryName)
@@ -128,9 +135,11 @@ public final class FerryNode {
             .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     options.getEventBusOptions().setHost(config.advertiseIP());
-    return Vertx.builder().with(options).withClusterManager(cluster).buildClustered()
+    return Vertx.builder().with(options).withTransport(transport).withClusterManager(cluster)
+        .buildClustered()
         .compose(vertx -> {
           FerryNode node = new FerryNode(config, vertx, cluster, registryName, accessLog);
+          node.transportName = transport.name();
           return node.serve().map(node).recover(err -> vertx.close().transform(v ->
               Future.failedFuture(err)));
         })
@@ -169,7 +178,7 @@ public final class FerryNode {
               + config.listenAddr() + ", admin on " + config.adminListenAddr() + ", "
               + table.snapshot().size() + " upstreams, " + cluster.getNodes().size()
               + " nodes in cluster " + config.clusterName() + " ("
-              + (vertx.isNativeTransportEnabled() ? "epoll" : "NIO") + " transport)");
+              + transportName + " transport)");
         })
         .mapEmpty();
   }

@@ -3,6 +3,7 @@ package dev.ferry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ferry.testing.AdminClient;
 import dev.ferry.testing.Backends;
@@ -12,6 +13,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.transport.Transport;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -143,9 +145,15 @@ class LauncherTest {
 
   private Launched launch(Path workDir, Map<String, String> env, String... args)
       throws IOException {
+    return launch(List.of(), workDir, env, args);
+  }
+
+  private Launched launch(List<String> jvmProperties, Path workDir, Map<String, String> env,
+      String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(JVM_FLAGS);
+    command.addAll(jvmProperties);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(Main.class.getName());
@@ -299,6 +307,54 @@ class LauncherTest {
 
     assertEquals(0, exitCode(launched, REFUSAL_LIMIT), launched.output());
     assertTrue(Files.readString(launched.stdout()).startsWith("usage: "), launched.output());
+  }
+
+  @Test
+  void unknownTransportExitsWithCode2NamingTheProperty() throws Exception {
+    Node node = Node.fresh();
+
+    assertRefused(launch(List.of("-Dferry.transport=kqueue"), emptyWorkDir(),
+        node.environment()), "ferry.transport");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"io_uring", "epoll", "nio"})
+  void eachTransportTheMachineHasCarriesTraffic(String name) throws Exception {
+    assumeTrue(transportNamed(name).available(), name + " is not available here");
+    Node node = Node.fresh();
+    Launched launched = launch(List.of("-Dferry.transport=" + name), emptyWorkDir(),
+        node.environment());
+    awaitHealthy(launched, node);
+    vertx = Backends.vertx();
+    int backendPort = Ports.free();
+    Backends.named(vertx, "b1", backendPort);
+    node.admin().putBackend("app", "b1", backendPort);
+
+    String response = get(node.httpPort(), "app.ferry.local", "/over-" + name);
+
+    assertTrue(response.startsWith("HTTP/1.1 200"), response);
+    assertTrue(response.contains("\"path\":\"/over-" + name + "\""), response);
+    assertTrue(launched.output().contains("(" + name + " transport)"), launched.output());
+  }
+
+  @Test
+  void withoutThePropertyTheFastestTransportTheMachineHasIsChosen() throws Exception {
+    String fastest = Transport.IO_URING.available() ? "io_uring"
+        : Transport.EPOLL.available() ? "epoll" : "nio";
+    Node node = Node.fresh();
+
+    Launched launched = launch(emptyWorkDir(), node.environment());
+    awaitHealthy(launched, node);
+
+    assertTrue(launched.output().contains("(" + fastest + " transport)"), launched.output());
+  }
+
+  private static Transport transportNamed(String name) {
+    return switch (name) {
+      case "io_uring" -> Transport.IO_URING;
+      case "epoll" -> Transport.EPOLL;
+      default -> Transport.NIO;
+    };
   }
 
   @Test
