@@ -36,34 +36,37 @@ ferry_rss_max=0
 for r in $(seq 1 "$ROUNDS"); do
   for t in "${targets[@]}"; do
     out="$WORK/$t-$r"
-    before=$(cpu_ticks "${pid[$t]}")
+    before=$(cpu_ticks "${pid[$t]}"); kernel_before=$(kernel_ticks "${pid[$t]}")
     run_wrk "$out" "$DURATION" "${url[$t]}" -H "$host"
     requests=$(awk '/requests in/ {print $1}' "$out")
     us_per_request "$(( $(cpu_ticks "${pid[$t]}") - before ))" "$requests" > "$out.cpu"
+    us_per_request "$(( $(kernel_ticks "${pid[$t]}") - kernel_before ))" "$requests" \
+      > "$out.kernel"
     if [ "$t" = ferry ]; then
       rss=$(rss_mb "$ferry_pid"); (( rss > ferry_rss_max )) && ferry_rss_max=$rss
     fi
-    printf 'round %d %-8s %8s req/s  p99 %7s ms  CPU %5s us/req  errors %s\n' "$r" "$t" \
-      "$(wrk_field "$out" rps)" "$(wrk_field "$out" p99)" "$(cat "$out.cpu")" \
-      "$(wrk_field "$out" errors)" >&2
+    printf 'round %d %-8s %8s req/s  p99 %7s ms  CPU %5s us/req (kernel %5s)  errors %s\n' \
+      "$r" "$t" "$(wrk_field "$out" rps)" "$(wrk_field "$out" p99)" "$(cat "$out.cpu")" \
+      "$(cat "$out.kernel")" "$(wrk_field "$out" errors)" >&2
     if [ "$(wrk_field "$out" errors)" != 0 ]; then
       echo "--- wrk output for $t, round $r:" >&2; cat "$out" >&2
     fi
   done
 done
 
-declare -A rps p99 errs cpu
+declare -A rps p99 errs cpu kernel
 for t in "${targets[@]}"; do
   rps[$t]=$(for r in $(seq 1 "$ROUNDS"); do wrk_field "$WORK/$t-$r" rps; done | median)
   cpu[$t]=$(for r in $(seq 1 "$ROUNDS"); do cat "$WORK/$t-$r.cpu"; done | median)
+  kernel[$t]=$(for r in $(seq 1 "$ROUNDS"); do cat "$WORK/$t-$r.kernel"; done | median)
   p99[$t]=$(for r in $(seq 1 "$ROUNDS"); do wrk_field "$WORK/$t-$r" p99; done | median)
   errs[$t]=$(for r in $(seq 1 "$ROUNDS"); do wrk_field "$WORK/$t-$r" errors; done | awk '{s += $1} END {print s + 0}')
 done
 
 echo
 echo "HTTP, wrk -t1 -c50 -d${DURATION}s --latency, 100-byte file, median of ${ROUNDS} rounds"
-printf '%-22s %10s %10s %12s %10s %12s\n' target 'req/s' 'p99 ms' 'CPU us/req' errors \
-  'ferry ratio'
+printf '%-22s %10s %10s %12s %12s %10s %12s\n' target 'req/s' 'p99 ms' 'CPU us/req' \
+  'kernel us' errors 'ferry ratio'
 for t in "${targets[@]}"; do
   case $t in
     origin) label="origin (nginx direct)"; fr="" ;;
@@ -71,8 +74,8 @@ for t in "${targets[@]}"; do
     haproxy) label="HAProxy"; fr="$(ratio "${rps[ferry]}" "${rps[haproxy]}")x" ;;
     ferry) label="Ferry"; fr="" ;;
   esac
-  printf '%-22s %10s %10s %12s %10s %12s\n' "$label" "${rps[$t]}" "${p99[$t]}" "${cpu[$t]}" \
-    "${errs[$t]}" "$fr"
+  printf '%-22s %10s %10s %12s %12s %10s %12s\n' "$label" "${rps[$t]}" "${p99[$t]}" \
+    "${cpu[$t]}" "${kernel[$t]}" "${errs[$t]}" "$fr"
 done
 echo "Ferry p99 / nginx p99: $(ratio "${p99[ferry]}" "${p99[nginx]}"); / HAProxy p99: $(ratio "${p99[ferry]}" "${p99[haproxy]}")"
 echo "Ferry RSS after rounds: max ${ferry_rss_max} MB; ready after ${ferry_ready_ms} ms"

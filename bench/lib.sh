@@ -155,10 +155,15 @@ wait_port() {
 }
 
 # cpu_ticks PID...: CPU time used so far by these processes and their children, in ticks.
-cpu_ticks() {
-  local p t=0
+cpu_ticks() { proc_ticks '$14 + $15' "$@"; }
+
+# kernel_ticks PID...: the part of cpu_ticks spent in the kernel (system calls, the TCP stack).
+kernel_ticks() { proc_ticks '$15' "$@"; }
+
+proc_ticks() {
+  local expr=$1 p t=0; shift
   for p in "$@" $(pgrep -P "$(echo "$@" | tr ' ' ',')" 2>/dev/null); do
-    t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) ))
+    t=$(( t + $(awk "{print $expr}" "/proc/$p/stat" 2>/dev/null || echo 0) ))
   done
   echo "$t"
 }

@@ -35,19 +35,22 @@ field() { # field OUT SET|GET rps|p50
 for t in "${targets[@]}"; do bench "${port[$t]}" 50000 "$WORK/warm-$t"; done
 for r in $(seq 1 "$ROUNDS"); do
   for t in "${targets[@]}"; do
-    before=$(cpu_ticks "${pid[$t]}")
+    before=$(cpu_ticks "${pid[$t]}"); kernel_before=$(kernel_ticks "${pid[$t]}")
     bench "${port[$t]}" "$REQUESTS" "$WORK/$t-$r"
     us_per_request "$(( $(cpu_ticks "${pid[$t]}") - before ))" $(( 2 * REQUESTS )) > "$WORK/$t-$r.cpu"
-    printf 'round %d %-8s SET %10s GET %10s req/s  CPU %5s us/req\n' "$r" "$t" \
-      "$(field "$WORK/$t-$r" SET rps)" "$(field "$WORK/$t-$r" GET rps)" "$(cat "$WORK/$t-$r.cpu")" >&2
+    us_per_request "$(( $(kernel_ticks "${pid[$t]}") - kernel_before ))" $(( 2 * REQUESTS )) \
+      > "$WORK/$t-$r.kernel"
+    printf 'round %d %-8s SET %10s GET %10s req/s  CPU %5s us/req (kernel %5s)\n' "$r" "$t" \
+      "$(field "$WORK/$t-$r" SET rps)" "$(field "$WORK/$t-$r" GET rps)" "$(cat "$WORK/$t-$r.cpu")" \
+      "$(cat "$WORK/$t-$r.kernel")" >&2
     [ -s "$WORK/$t-$r.last" ] || { echo "--- redis-benchmark output:" >&2; cat "$WORK/$t-$r" >&2; }
   done
 done
 
 echo
 echo "TCP, redis-benchmark -t get,set -n $REQUESTS -c 50 -q, median of $ROUNDS rounds"
-printf '%-22s %12s %9s %12s %9s %12s\n' target 'SET req/s' 'p50 ms' 'GET req/s' 'p50 ms' \
-  'CPU us/req'
+printf '%-22s %12s %9s %12s %9s %12s %10s\n' target 'SET req/s' 'p50 ms' 'GET req/s' 'p50 ms' \
+  'CPU us/req' 'kernel us'
 declare -A set get
 for t in "${targets[@]}"; do
   set[$t]=$(for r in $(seq 1 "$ROUNDS"); do field "$WORK/$t-$r" SET rps; done | median)
@@ -56,7 +59,9 @@ for t in "${targets[@]}"; do
   gp=$(for r in $(seq 1 "$ROUNDS"); do field "$WORK/$t-$r" GET p50; done | median)
   case $t in redis) label="redis direct" ;; haproxy) label="HAProxy (mode tcp)" ;; ferry) label="Ferry TCP listener" ;; esac
   cpu=$(for r in $(seq 1 "$ROUNDS"); do cat "$WORK/$t-$r.cpu"; done | median)
-  printf '%-22s %12s %9s %12s %9s %12s\n' "$label" "${set[$t]}" "$sp" "${get[$t]}" "$gp" "$cpu"
+  kernel=$(for r in $(seq 1 "$ROUNDS"); do cat "$WORK/$t-$r.kernel"; done | median)
+  printf '%-22s %12s %9s %12s %9s %12s %10s\n' "$label" "${set[$t]}" "$sp" "${get[$t]}" "$gp" \
+    "$cpu" "$kernel"
 done
 echo "Ferry / HAProxy: SET $(ratio "${set[ferry]}" "${set[haproxy]}")x, GET $(ratio "${get[ferry]}" "${get[haproxy]}")x"
 echo "Ferry / direct:  SET $(ratio "${set[ferry]}" "${set[redis]}")x, GET $(ratio "${get[ferry]}" "${get[redis]}")x"
