@@ -28,15 +28,15 @@ final class BackendDialer {
   private final BackendChooser chooser;
   private final SchemeProbe schemes;
   private final BackendHealth health;
-  private final long responseTimeoutMillis;
+  private final AnswerDeadlines deadlines;
 
   BackendDialer(HttpClient client, BackendChooser chooser, SchemeProbe schemes,
-      BackendHealth health, long responseTimeoutMillis) {
+      BackendHealth health, AnswerDeadlines deadlines) {
     this.client = client;
     this.chooser = chooser;
     this.schemes = schemes;
     this.health = health;
-    this.responseTimeoutMillis = responseTimeoutMillis;
+    this.deadlines = deadlines;
   }
 
   HttpClient client() {
@@ -56,45 +56,66 @@ final class BackendDialer {
           : "every backend of upstream " + exchange.upstreamName()
               + " refused or did not take the connection"));
     }
-    return schemes.schemeOf(exchange.upstreamName(), backend)
-        .compose(scheme -> client.request(new RequestOptions()
-            .setServer(SocketAddress.inetSocketAddress(backend.port(), backend.ip()))
-            .setSsl(scheme.equals("https"))))
-        .map(request -> {
-          exchange.connectedTo(backend, request);
-          // Failures reach the forwarder through the request's futures; without a handler
-          // Vert.x also logs each one as an error, such as every proxied WebSocket that closes.
-          request.exceptionHandler(err -> log.fine(() -> "Request to backend " + backend.id()
-              + " of upstream " + exchange.upstreamName() + " ended: " + err.getMessage()));
-          if (authority != null) {
-            request.authority(authority);
-          }
-          return request;
-        })
-        .recover(err -> {
-          if (!isRefusal(err)) {
-            return Future.failedFuture(err);
-          }
-          log.fine(() -> "Backend " + backend.id() + " of upstream " + exchange.upstreamName()
-              + " " + refusal(err) + ": " + err.getMessage());
-          exchange.refusedBy(backend);
-          health.failed(exchange.upstreamName(), backend);
-          if (exchange.route.pinned() != null) {
-            return Future.failedFuture(new NoBackend("backend " + backend.id() + " of upstream "
-                + exchange.upstreamName() + " " + refusal(err)));
-          }
-          return open(exchange, authority);
-        });
+    Future<String> scheme = schemes.schemeOf(exchange.upstreamName(), backend);
+    // The scheme is known but for a backend's first request: no extra future then.
+    Future<HttpClientRequest> request = scheme.succeeded()
+        ? client.request(options(backend, scheme.result()))
+        : scheme.compose(known -> client.request(options(backend, known)));
+    return request.transform(opened -> {
+      if (opened.succeeded()) {
+        return Future.succeededFuture(prepared(exchange, backend, opened.result(), authority));
+      }
+      Throwable err = opened.cause();
+      if (!isRefusal(err)) {
+        return Future.failedFuture(err);
+      }
+      log.fine(() -> "Backend " + backend.id() + " of upstream " + exchange.upstreamName()
+          + " " + refusal(err) + ": " + err.getMessage());
+      exchange.refusedBy(backend);
+      health.failed(exchange.upstreamName(), backend);
+      if (exchange.route.pinned() != null) {
+        return Future.failedFuture(new NoBackend("backend " + backend.id() + " of upstream "
+            + exchange.upstreamName() + " " + refusal(err)));
+      }
+      return open(exchange, authority);
+    });
+  }
+
+  private static RequestOptions options(Backend backend, String scheme) {
+    return new RequestOptions()
+        .setServer(SocketAddress.inetSocketAddress(backend.port(), backend.ip()))
+        .setSsl(scheme.equals("https"));
+  }
+
+  private static HttpClientRequest prepared(Exchange exchange, Backend backend,
+      HttpClientRequest request, HostAndPort authority) {
+    exchange.connectedTo(backend, request);
+    // Failures reach the forwarder through the request's futures; without a handler Vert.x
+    // also logs each one as an error, such as every proxied WebSocket that closes.
+    request.exceptionHandler(err -> log.fine(() -> "Request to backend " + backend.id()
+        + " of upstream " + exchange.upstreamName() + " ended: " + err.getMessage()));
+    if (authority != null) {
+      request.authority(authority);
+    }
+    return request;
   }
 
   /**
    * Starts the backend's time to answer once it has the whole request, so that a long upload
-   * does not count against it. Vert.x cancels the timer when the response header arrives.
+   * does not count against it. {@link #answered} stops it; a backend that takes longer has its
+   * request reset, and the exchange fails with a timeout.
    */
-  void awaitResponse(HttpClientRequest sent) {
+  void awaitAnswer(Exchange exchange) {
+    HttpClientRequest sent = exchange.backendRequest();
     if (sent != null && !sent.response().isComplete()) {
-      sent.idleTimeout(responseTimeoutMillis);
+      deadlines.stop(exchange.takeAwaiting());
+      exchange.awaiting(deadlines.start(sent));
     }
+  }
+
+  /** The exchange's backend answered, or its request failed: its time to answer stops. */
+  void answered(Exchange exchange) {
+    deadlines.stop(exchange.takeAwaiting());
   }
 
   /**
@@ -108,7 +129,7 @@ final class BackendDialer {
     }
     String reason = reasonFor(exchange, err);
     exchange.failed(reason);
-    return new Failure(err instanceof TimeoutException ? 504 : 502, reason);
+    return new Failure(isTimeout(err) ? 504 : 502, reason);
   }
 
   /** What the client of a failed exchange is answered. */
@@ -122,8 +143,8 @@ final class BackendDialer {
     Backend backend = exchange.backend();
     String who = backend == null ? "upstream " + exchange.upstreamName()
         : "backend " + backend.id() + " of upstream " + exchange.upstreamName();
-    if (err instanceof TimeoutException) {
-      return who + " sent no response header within " + responseTimeoutMillis + " ms";
+    if (isTimeout(err)) {
+      return who + " sent no response header within " + deadlines.allowanceMillis() + " ms";
     }
     return who + " did not answer: " + (err.getMessage() == null ? err : err.getMessage());
   }
@@ -135,6 +156,15 @@ final class BackendDialer {
       }
     }
     return "refused the connection";
+  }
+
+  private static boolean isTimeout(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof TimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isRefusal(Throwable err) {

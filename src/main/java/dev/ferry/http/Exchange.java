@@ -28,6 +28,11 @@ final class Exchange {
   private long bytesOut;
   private Backend backend;
   private HttpClientRequest backendRequest;
+  private AnswerDeadlines.Waiting awaiting;
+  /** The running delta of {@link #deltaBackend}, kept until the counter flushes again. */
+  private TrafficDelta delta;
+  private Backend deltaBackend;
+  private int deltaFlushes;
   private List<String> tried;
   private boolean connected;
   private boolean retried;
@@ -86,7 +91,19 @@ final class Exchange {
       return;
     }
     connected = true;
-    counter.of(upstreamName(), chosen.id()).clientOpened();
+    delta().clientOpened();
+  }
+
+  /** The backend request's time to answer started. */
+  void awaiting(AnswerDeadlines.Waiting waiting) {
+    awaiting = waiting;
+  }
+
+  /** The backend request's running time to answer, now taken away; null when none runs. */
+  AnswerDeadlines.Waiting takeAwaiting() {
+    AnswerDeadlines.Waiting taken = awaiting;
+    awaiting = null;
+    return taken;
   }
 
   /** Whether the request was already sent once more after its connection closed. */
@@ -144,7 +161,11 @@ final class Exchange {
   }
 
   private TrafficDelta delta() {
-    return backend == null ? counter.of(upstreamName(), null)
-        : counter.of(upstreamName(), backend.id());
+    if (delta == null || deltaBackend != backend || deltaFlushes != counter.flushes()) {
+      delta = counter.of(upstreamName(), backend == null ? null : backend.id());
+      deltaBackend = backend;
+      deltaFlushes = counter.flushes();
+    }
+    return delta;
   }
 }

@@ -7,6 +7,8 @@ import dev.ferry.config.HostPort;
 import dev.ferry.logging.AccessEntry;
 import dev.ferry.stats.TrafficCounter;
 import dev.ferry.table.Route;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -43,6 +45,7 @@ public final class HttpProxyVerticle extends VerticleBase {
   private final List<HttpServer> servers = new ArrayList<>();
   private TrafficCounter counter;
   private ClientConnections connections;
+  private AnswerDeadlines deadlines;
   private String domain;
 
   public HttpProxyVerticle(FerryNode node) {
@@ -63,9 +66,10 @@ public final class HttpProxyVerticle extends VerticleBase {
         .setTrustAll(true)
         .setVerifyHost(false)
         .setMaxHeaderSize(MAX_BACKEND_HEADER_BLOCK), new PoolOptions().setHttp1MaxSize(256));
+    deadlines = new AnswerDeadlines(vertx, config.backendResponseTimeout().toMillis());
     BackendDialer dialer = new BackendDialer(client,
         new BackendChooser(node.sessions(), node.health()), node.schemes(), node.health(),
-        config.backendResponseTimeout().toMillis());
+        deadlines);
     Forwarder plain = forwarder(dialer, false);
     Future<HttpServer> http = listen("listenAddr", node.config().listenAddr(),
         new HttpServerOptions(), plain);
@@ -98,6 +102,10 @@ public final class HttpProxyVerticle extends VerticleBase {
         .setMaxHeaderSize(MAX_HEADER_BLOCK)
         .setHost(address.bindHost()).setPort(address.port()))
         .connectionHandler(connection -> connections.opened(connection, address.toString()))
+        .invalidRequestHandler(request -> {
+          connections.requestArrived(request);
+          refuseUnreadable(request);
+        })
         .requestHandler(request -> {
           connections.requestArrived(request);
           if (connections.closing(request.connection())) {
@@ -141,6 +149,26 @@ public final class HttpProxyVerticle extends VerticleBase {
     response.endHandler(done);
     response.closeHandler(done);
     forwarder.forward(request, exchange);
+  }
+
+  /**
+   * Answers a request whose head Netty's decoder could not take: 414 for a request line over
+   * {@link #MAX_REQUEST_LINE}, 431 for a header block over {@link #MAX_HEADER_BLOCK}, 400 for
+   * any other fault (Content-Length beside Transfer-Encoding, two lengths, a bad header line),
+   * each with what was wrong; the connection closes after it, as its framing is unknown.
+   */
+  private void refuseUnreadable(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    if (cause instanceof TooLongHttpLineException) {
+      answer(request, 414, "the request line is longer than " + MAX_REQUEST_LINE + " bytes");
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      answer(request, 431, "the request header is larger than " + MAX_HEADER_BLOCK + " bytes");
+    } else {
+      String fault = cause == null || cause.getMessage() == null ? "it cannot be parsed"
+          : cause.getMessage().strip().replaceAll("\\s+", " ");
+      answer(request, 400, "malformed request: " + (fault.length() > 200
+          ? fault.substring(0, 200) + "..." : fault));
+    }
   }
 
   /**
@@ -191,6 +219,9 @@ public final class HttpProxyVerticle extends VerticleBase {
       closing.add(server.shutdown(node.config().drainTimeout().toMillis(),
           TimeUnit.MILLISECONDS));
     }
-    return Future.join(closing).onComplete(ar -> counter.stop());
+    return Future.join(closing).onComplete(ar -> {
+      counter.stop();
+      deadlines.close();
+    });
   }
 }

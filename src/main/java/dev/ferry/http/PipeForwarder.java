@@ -81,17 +81,18 @@ final class PipeForwarder implements Forwarder {
       out.putHeader(HttpHeaders.CONTENT_LENGTH, in.get(HttpHeaders.CONTENT_LENGTH));
     } else {
       out.end();
-      dialer.awaitResponse(out);
+      dialer.awaitAnswer(exchange);
       request.resume();
       return;
     }
     Pipe<Buffer> body = new CountingStream(request, exchange::received,
-        () -> dialer.awaitResponse(out)).pipe();
+        () -> dialer.awaitAnswer(exchange)).pipe();
     body.endOnFailure(false).to(out).onFailure(err -> out.reset(0, err));
   }
 
   private void respond(HttpServerRequest request, Exchange exchange,
       AsyncResult<HttpClientResponse> answered) {
+    dialer.answered(exchange);
     if (answered.failed()) {
       if (mayRetry(request, exchange, answered.cause())) {
         exchange.retrying();

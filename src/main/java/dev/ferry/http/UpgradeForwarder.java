@@ -72,10 +72,11 @@ final class UpgradeForwarder implements Forwarder, ProxyInterceptor {
     Body body = request.getBody();
     if (body != null) {
       request.setBody(Body.body(new CountingStream(body.stream(), exchange::received,
-          () -> dialer.awaitResponse(exchange.backendRequest())), body.length(),
+          () -> dialer.awaitAnswer(exchange)), body.length(),
           body.mediaType()));
     }
     return context.sendRequest().recover(err -> {
+      dialer.answered(exchange);
       BackendDialer.Failure failure = dialer.failure(exchange, err);
       ProxyResponse answer = request.release().response().setStatusCode(failure.status());
       return Future.succeededFuture(answer.setBody(plainText(failure.reason() + "\n")));
@@ -90,6 +91,7 @@ final class UpgradeForwarder implements Forwarder, ProxyInterceptor {
       return response.send();
     }
     Exchange exchange = context.get(EXCHANGE, Exchange.class);
+    dialer.answered(exchange);
     health.succeeded(exchange.upstreamName(), exchange.backend());
     if (response.getStatusCode() != 101) {
       MultiMap headers = response.headers();

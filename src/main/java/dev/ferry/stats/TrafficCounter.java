@@ -18,6 +18,7 @@ public final class TrafficCounter {
 
   private final Vertx vertx;
   private Map<Key, TrafficDelta> pending = new HashMap<>();
+  private int flushes;
   private long timer = -1;
 
   private record Key(String upstream, String backend, String listen) {
@@ -49,12 +50,21 @@ public final class TrafficCounter {
     return of(upstream, backend, null);
   }
 
+  /**
+   * How many times the deltas went to the stats verticle: a delta taken from {@link #of} may
+   * be kept and used again while this has not changed.
+   */
+  public int flushes() {
+    return flushes;
+  }
+
   public void flush() {
     if (pending.isEmpty()) {
       return;
     }
     DeltaBatch batch = new DeltaBatch(pending.values());
     pending = new HashMap<>();
+    flushes++;
     vertx.eventBus().send(StatsVerticle.DELTAS, batch, LOCAL);
   }
 }

@@ -12,6 +12,11 @@ import dev.ferry.testing.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,6 +86,40 @@ class BackendResponseTimeoutTest {
     assertEquals(504, post.status(), post.body());
     Eventually.poll(BackendResponseTimeoutTest::fails, n -> n >= failsBefore + 2,
         "both timed-out requests counted as fails");
+  }
+
+  @Test
+  void eachWaitingRequestGetsItsWholeAllowanceWhateverTheOthersDo() throws Exception {
+    admin.putBackend("hushed", "1-hushed", silentBackend());
+    admin.putBackend("prompt", "1-prompt", slowBackend(1));
+    ExecutorService clients = Executors.newFixedThreadPool(3);
+    try {
+      List<Future<long[]>> waits = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        long startsAfter = i * 400L;
+        waits.add(clients.submit(() -> {
+          Thread.sleep(startsAfter);
+          long start = System.nanoTime();
+          RawHttp.Response reply = exchange("hushed.ferry.local", "GET", "");
+          return new long[] {reply.status(),
+              TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)};
+        }));
+      }
+      for (int i = 0; i < 20; i++) {
+        RawHttp.Response reply = exchange("prompt.ferry.local", "GET", "");
+        assertEquals(200, reply.status(), reply.body());
+        Thread.sleep(50);
+      }
+
+      for (Future<long[]> wait : waits) {
+        long[] outcome = wait.get(20, TimeUnit.SECONDS);
+        assertEquals(504, outcome[0]);
+        assertTrue(outcome[1] >= 950 && outcome[1] < 4000, "answered after " + outcome[1]
+            + " ms");
+      }
+    } finally {
+      clients.shutdownNow();
+    }
   }
 
   @Test
