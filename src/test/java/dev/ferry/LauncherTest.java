@@ -313,12 +313,12 @@ class LauncherTest {
   void unknownTransportExitsWithCode2NamingTheProperty() throws Exception {
     Node node = Node.fresh();
 
-    assertRefused(launch(List.of("-Dferry.transport=kqueue"), emptyWorkDir(),
+    assertRefused(launch(List.of("-Dferry.transport=io_uring"), emptyWorkDir(),
         node.environment()), "ferry.transport");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"io_uring", "epoll", "nio"})
+  @ValueSource(strings = {"epoll", "nio"})
   void eachTransportTheMachineHasCarriesTraffic(String name) throws Exception {
     assumeTrue(transportNamed(name).available(), name + " is not available here");
     Node node = Node.fresh();
@@ -339,8 +339,7 @@ class LauncherTest {
 
   @Test
   void withoutThePropertyTheFastestTransportTheMachineHasIsChosen() throws Exception {
-    String fastest = Transport.IO_URING.available() ? "io_uring"
-        : Transport.EPOLL.available() ? "epoll" : "nio";
+    String fastest = Transport.EPOLL.available() ? "epoll" : "nio";
     Node node = Node.fresh();
 
     Launched launched = launch(emptyWorkDir(), node.environment());
@@ -350,11 +349,7 @@ class LauncherTest {
   }
 
   private static Transport transportNamed(String name) {
-    return switch (name) {
-      case "io_uring" -> Transport.IO_URING;
-      case "epoll" -> Transport.EPOLL;
-      default -> Transport.NIO;
-    };
+    return name.equals("epoll") ? Transport.EPOLL : Transport.NIO;
   }
 
   @Test

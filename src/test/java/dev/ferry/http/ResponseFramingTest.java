@@ -9,6 +9,8 @@ import dev.ferry.testing.Ports;
 import dev.ferry.testing.RecordingBackend;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Each hop frames its own body: what the backend sent arrives whole, in a framing the client
@@ -53,6 +55,21 @@ class ResponseFramingTest extends OneNode {
     assertEquals(200, response.status(), response.statusLine());
     assertNull(response.headers().get("transfer-encoding"), response.headers().toString());
     assertEquals("until close", response.body());
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void aLargeBodyFollowedByTheBackendsCloseArrivesWhole(boolean withLength) {
+    String body = "0123456789abcdef".repeat(200_000);
+    String host = upstream("HTTP/1.1 200 OK\r\n" + (withLength ? "content-length: "
+        + body.length() + "\r\nconnection: close\r\n" : "") + "\r\n" + body);
+
+    RawHttp.Response response = RawHttp.roundTrip(node.httpPort,
+        "GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+
+    assertEquals(200, response.status(), response.statusLine());
+    assertEquals(body.length(), response.body().length());
+    assertTrue(body.equals(response.body()), "the body arrived altered");
   }
 
   @Test
