@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.streams.Pipe;
+import java.io.IOException;
 import java.util.Locale;
 
 /**
@@ -146,13 +147,14 @@ final class PipeForwarder implements Forwarder {
   }
 
   /**
-   * Whether a request may be sent once more after its connection closed before any answer. A
-   * backend may close a kept-alive connection just as the proxy reuses it; a request that
-   * is idempotent and has no body is then sent again, once, as nginx and HAProxy do.
+   * Whether a request may be sent once more after its connection closed or was reset before any
+   * answer. A backend may close a kept-alive connection just as the proxy reuses it; a request
+   * that is idempotent and has no body is then sent again, once, as nginx and HAProxy do.
    */
   private static boolean mayRetry(HttpServerRequest request, Exchange exchange,
       Throwable err) {
-    if (exchange.retried() || exchange.finished() || !(err instanceof HttpClosedException)) {
+    if (exchange.retried() || exchange.finished()
+        || !(err instanceof HttpClosedException || err instanceof IOException)) {
       return false;
     }
     MultiMap headers = request.headers();

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.testing.Backends;
 import dev.ferry.testing.OneNode;
 import dev.ferry.testing.Ports;
 import dev.ferry.testing.RecordingBackend;
+import io.vertx.core.net.NetServerOptions;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -179,6 +181,33 @@ class ResponseFramingTest extends OneNode {
     try (RawHttp raw = new RawHttp(node.httpPort)) {
       for (int i = 0; i < 50; i++) {
         raw.send("GET /" + i + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+        RawHttp.Response response = raw.read();
+        assertEquals(200, response.status(), "request " + i + ": " + response);
+      }
+    }
+  }
+
+  @Test
+  void aBackendResettingAKeptAliveConnectionAsItIsReusedNeverCostsAClientA502() {
+    // It answers each connection's first request and resets the connection when another comes.
+    int port = Ports.free();
+    Backends.await(vertx.createNetServer(new NetServerOptions().setSoLinger(0))
+        .connectHandler(socket -> {
+          boolean[] answered = new boolean[1];
+          socket.handler(data -> {
+            if (answered[0]) {
+              socket.close();
+            } else if (data.toString().contains("\r\n\r\n")) {
+              answered[0] = true;
+              socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+            }
+          });
+        }).listen(port, "127.0.0.1"));
+    admin.putBackend("resetting", "1", port);
+
+    try (RawHttp raw = new RawHttp(node.httpPort)) {
+      for (int i = 0; i < 30; i++) {
+        raw.send("GET /" + i + " HTTP/1.1\r\nHost: resetting.ferry.local\r\n\r\n");
         RawHttp.Response response = raw.read();
         assertEquals(200, response.status(), "request " + i + ": " + response);
       }
