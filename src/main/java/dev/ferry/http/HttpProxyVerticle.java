@@ -121,6 +121,11 @@ public final class HttpProxyVerticle extends VerticleBase {
   }
 
   private void handle(HttpServerRequest request, Forwarder forwarder) {
+    if (request.remoteAddress() == null) {
+      // The client reset its connection as the request was read: nobody is left to answer.
+      request.connection().close();
+      return;
+    }
     String invalid = RequestCheck.refusal(request);
     if (invalid != null) {
       answer(request, 400, invalid);
@@ -197,7 +202,8 @@ public final class HttpProxyVerticle extends VerticleBase {
   private void logUnrouted(HttpServerRequest request, int status) {
     if (node.accessLog().on()) {
       node.accessLog().add(new AccessEntry(System.currentTimeMillis(),
-          request.remoteAddress().hostAddress(), null, null, request.method().name(),
+          request.remoteAddress() == null ? "-" : request.remoteAddress().hostAddress(), null,
+          null, request.method().name(),
           request.uri(), status, 0, 0, 0));
     }
   }

@@ -17,6 +17,7 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -198,7 +199,8 @@ public final class TcpProxyVerticle extends VerticleBase {
 
   private void accept(Listener l, NetSocket source) {
     Upstream upstream = node.table().snapshot().byPort(port(l));
-    if (upstream == null || l.closed || !node.connectionLimit().tryOpen(l.listen)) {
+    // A client that reset its connection as it was accepted has no address left: it is gone.
+    if (source.remoteAddress() == null || upstream == null || l.closed || !node.connectionLimit().tryOpen(l.listen)) {
       source.close();
       return;
     }
@@ -214,7 +216,8 @@ public final class TcpProxyVerticle extends VerticleBase {
   }
 
   private void connect(Listener l, Upstream upstream, NetSocket source, List<String> tried) {
-    String clientIp = source.remoteAddress().hostAddress();
+    SocketAddress address = source.remoteAddress();
+    String clientIp = address == null ? "-" : address.hostAddress();
     Backend backend = chooser.choose(upstream, clientIp, tried);
     if (backend == null) {
       var delta = counter.of(upstream.name(), null, l.listen);
@@ -289,8 +292,9 @@ public final class TcpProxyVerticle extends VerticleBase {
   private void logConnection(NetSocket source, Listener l, String backend, long started,
       long bytesIn, long bytesOut) {
     if (node.accessLog().on()) {
+      SocketAddress address = source.remoteAddress();
       node.accessLog().add(new AccessEntry(System.currentTimeMillis(),
-          source.remoteAddress().hostAddress(), l.upstream, backend, "TCP", l.listen, 0,
+          address == null ? "-" : address.hostAddress(), l.upstream, backend, "TCP", l.listen, 0,
           bytesIn, bytesOut, (System.nanoTime() - started) / 1_000_000));
     }
   }
