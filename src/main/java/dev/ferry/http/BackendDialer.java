@@ -89,11 +89,11 @@ final class BackendDialer {
 
   private static HttpClientRequest prepared(Exchange exchange, Backend backend,
       HttpClientRequest request, HostAndPort authority) {
-    exchange.connectedTo(backend, request);
     // Failures reach the forwarder through the request's futures; without a handler Vert.x
     // also logs each one as an error, such as every proxied WebSocket that closes.
     request.exceptionHandler(err -> log.fine(() -> "Request to backend " + backend.id()
         + " of upstream " + exchange.upstreamName() + " ended: " + err.getMessage()));
+    exchange.connectedTo(backend, request);
     if (authority != null) {
       request.authority(authority);
     }

@@ -55,6 +55,9 @@ final class ClientConnections {
       channel.close();
       return;
     }
+    // A client that resets its connection is routine, not an error for the operator's log.
+    connection.exceptionHandler(err -> log.fine(() -> "Client connection "
+        + connection.remoteAddress() + " failed: " + err));
     long timer = vertx.setTimer(headerTimeoutMillis, t -> headerTimedOut(connection, channel));
     awaitingHeader.put(connection, timer);
     channel.closeFuture().addListener(f -> {

@@ -27,12 +27,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 
 /**
  * The HTTP and HTTPS listeners. Per request: route by host, hand the request to the forwarder,
  * count it. One instance runs on each event loop, with its own backend connection pool.
  */
 public final class HttpProxyVerticle extends VerticleBase {
+
+  private static final Logger log = Logger.getLogger(HttpProxyVerticle.class.getName());
 
   /** The longest request line taken, in bytes, as nginx's and HAProxy's defaults allow. */
   static final int MAX_REQUEST_LINE = 8192;
@@ -60,12 +63,19 @@ public final class HttpProxyVerticle extends VerticleBase {
     counter.start();
     connections = new ClientConnections(vertx, node.connectionLimit(),
         config.requestHeaderTimeout().toMillis());
-    HttpClient client = vertx.createHttpClient(new HttpClientOptions()
-        .setKeepAlive(true)
-        .setConnectTimeout((int) config.backendConnectTimeout().toMillis())
-        .setTrustAll(true)
-        .setVerifyHost(false)
-        .setMaxHeaderSize(MAX_BACKEND_HEADER_BLOCK), new PoolOptions().setHttp1MaxSize(256));
+    HttpClient client = vertx.httpClientBuilder()
+        .with(new HttpClientOptions()
+            .setKeepAlive(true)
+            .setConnectTimeout((int) config.backendConnectTimeout().toMillis())
+            .setTrustAll(true)
+            .setVerifyHost(false)
+            .setMaxHeaderSize(MAX_BACKEND_HEADER_BLOCK))
+        .with(new PoolOptions().setHttp1MaxSize(256))
+        // A backend resetting an idle kept-alive connection is routine: the connection leaves
+        // the pool, and Vert.x would otherwise log the reset as an error.
+        .withConnectHandler(connection -> connection.exceptionHandler(err -> log.fine(() ->
+            "Backend connection " + connection.remoteAddress() + " failed: " + err)))
+        .build();
     deadlines = new AnswerDeadlines(vertx, config.backendResponseTimeout().toMillis());
     BackendDialer dialer = new BackendDialer(client,
         new BackendChooser(node.sessions(), node.health()), node.schemes(), node.health(),

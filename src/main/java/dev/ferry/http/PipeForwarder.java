@@ -137,7 +137,9 @@ final class PipeForwarder implements Forwarder {
         .onComplete(sent -> {
           if (sent.failed()) {
             // The backend broke off within the body, or the client left: neither connection
-            // can carry another message.
+            // can carry another message. The pipe no longer listens to the answer, whose
+            // reset Vert.x would log as an error.
+            in.exceptionHandler(err -> { });
             exchange.backendRequest().reset(0, sent.cause());
             response.reset();
           } else if (closeAfter) {

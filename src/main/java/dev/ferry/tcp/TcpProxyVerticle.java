@@ -207,6 +207,9 @@ public final class TcpProxyVerticle extends VerticleBase {
     source.pause();
     l.clients.add(source);
     source.closeHandler(v -> gone(l, source));
+    // A client resetting while its backend is being connected is routine, not an error.
+    source.exceptionHandler(err -> log.fine(() -> "Client of listener " + l.listen
+        + " failed: " + err));
     connect(l, upstream, source, null);
   }
 
