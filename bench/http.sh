@@ -4,7 +4,8 @@
 # wrk -t1 -c50: a warm-up of WARMUP s (default 20: the JVM compiles slowly while the machine is
 # busy) per target, then ROUNDS (default 3) rounds of
 # DURATION s (default 10) that take the targets in turn. Medians of the rounds are printed, with
-# the CPU time each server used per request (the origin's own for the origin).
+# the CPU time each server used per request (the origin's own for the origin) and the part of
+# it spent in the kernel.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 WARMUP=${WARMUP:-20} ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-10}

@@ -3,7 +3,7 @@
 # through HAProxy in TCP mode (2 threads) and through a Ferry upstream's TCP listener.
 # ROUNDS (default 3) rounds take the targets in turn, REQUESTS (default 200,000) requests per
 # test, 50 clients; a warm-up round of 50,000 requests first. Medians are printed, with the CPU
-# time each server used per request.
+# time each server used per request and the part of it spent in the kernel.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ROUNDS=${ROUNDS:-3} REQUESTS=${REQUESTS:-200000}
