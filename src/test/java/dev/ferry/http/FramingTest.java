@@ -113,6 +113,8 @@ class FramingTest extends OneNode {
         + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");
 
     assertEquals(400, status(answer), answer);
+    assertTrue(answer.toLowerCase().contains("\r\ndate: "), answer);
+    assertTrue(answer.contains("malformed request: "), answer);
     assertEquals(0, backend.received().size(), backend.received().toString());
   }
 
