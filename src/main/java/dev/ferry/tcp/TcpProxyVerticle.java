@@ -205,7 +205,6 @@ public final class TcpProxyVerticle extends VerticleBase {
       return;
     }
     source.pause();
-    HalfClose.allow(source);
     l.clients.add(source);
     source.closeHandler(v -> gone(l, source));
     // A client resetting while its backend is being connected is routine, not an error.
@@ -258,7 +257,6 @@ public final class TcpProxyVerticle extends VerticleBase {
       target.close();
       return;
     }
-    HalfClose.allow(target);
     String name = upstream.name();
     String id = backend.id();
     var opened = counter.of(name, id, l.listen);
@@ -276,21 +274,14 @@ public final class TcpProxyVerticle extends VerticleBase {
         target.close();
       }
     };
-    // Each side's FIN is passed on; once both have sent theirs, the relay is over.
-    int[] ended = new int[1];
-    Runnable oneSideEnded = () -> {
-      if (++ended[0] == 2) {
-        finish.run();
-      }
-    };
     forward(source, target, n -> {
       bytes[0] += n;
       counter.of(name, id, l.listen).received(n);
-    }, oneSideEnded);
+    });
     forward(target, source, n -> {
       bytes[1] += n;
       counter.of(name, id, l.listen).sent(n);
-    }, oneSideEnded);
+    });
     source.closeHandler(v -> {
       gone(l, source);
       finish.run();
@@ -311,18 +302,9 @@ public final class TcpProxyVerticle extends VerticleBase {
     }
   }
 
-  /**
-   * Copies {@code from} to {@code to}, pausing the reader while the writer's queue is full.
-   * At {@code from}'s FIN, {@code to} gets one once the bytes before it went out, and
-   * {@code ended} runs.
-   */
-  private static void forward(NetSocket from, NetSocket to, java.util.function.LongConsumer count,
-      Runnable ended) {
+  /** Copies {@code from} to {@code to}, pausing the reader while the writer's queue is full. */
+  private static void forward(NetSocket from, NetSocket to, java.util.function.LongConsumer count) {
     from.handler(buffer -> {
-      if (HalfClose.isEnd(buffer)) {
-        HalfClose.shutdownOutput(to, ended);
-        return;
-      }
       count.accept(buffer.length());
       to.write(buffer);
       if (to.writeQueueFull()) {

@@ -14,9 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -81,78 +79,6 @@ class TcpProxyTest extends OneNode {
       return socket.getInputStream().read() < 0;
     } catch (SocketException e) {
       return true;
-    }
-  }
-
-  /**
-   * A plain blocking backend for one connection: {@code serve} gets its socket, on a thread of
-   * its own; what it returns is the test's to check.
-   */
-  private static int oneConnectionBackend(CompletableFuture<String> outcome,
-      SocketFunction serve) throws IOException {
-    ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-    Thread thread = new Thread(() -> {
-      try (server; Socket socket = server.accept()) {
-        socket.setSoTimeout(15_000);
-        outcome.complete(serve.apply(socket));
-      } catch (IOException | RuntimeException e) {
-        outcome.completeExceptionally(e);
-      }
-    });
-    thread.setDaemon(true);
-    thread.start();
-    return server.getLocalPort();
-  }
-
-  private interface SocketFunction {
-    String apply(Socket socket) throws IOException;
-  }
-
-  @Test
-  void aClientThatHalfClosesStillGetsTheReply() throws Exception {
-    CompletableFuture<String> backendSaw = new CompletableFuture<>();
-    int backend = oneConnectionBackend(backendSaw, socket -> {
-      String request = new String(socket.getInputStream().readAllBytes(),
-          StandardCharsets.UTF_8);
-      socket.getOutputStream().write(("read " + request.length() + " bytes")
-          .getBytes(StandardCharsets.UTF_8));
-      return request;
-    });
-    int listen = Ports.free();
-    putTcpBackend("halfclient", "1", backend, listen, new JsonObject());
-    awaitServing(listen);
-
-    try (Socket client = connect(listen)) {
-      client.getOutputStream().write("whole request".getBytes(StandardCharsets.UTF_8));
-      client.shutdownOutput();
-      String reply = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-
-      assertEquals("read 13 bytes", reply);
-      assertEquals("whole request", backendSaw.get(15, TimeUnit.SECONDS));
-    }
-  }
-
-  @Test
-  void aBackendThatHalfClosesStillGetsTheClientsBytes() throws Exception {
-    CompletableFuture<String> backendSaw = new CompletableFuture<>();
-    int backend = oneConnectionBackend(backendSaw, socket -> {
-      socket.getOutputStream().write("banner".getBytes(StandardCharsets.UTF_8));
-      socket.shutdownOutput();
-      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    });
-    int listen = Ports.free();
-    putTcpBackend("halfbackend", "1", backend, listen, new JsonObject());
-    awaitServing(listen);
-
-    try (Socket client = connect(listen)) {
-      String banner = new String(client.getInputStream().readAllBytes(),
-          StandardCharsets.UTF_8);
-      client.getOutputStream().write("late words".getBytes(StandardCharsets.UTF_8));
-      client.shutdownOutput();
-
-      assertEquals("banner", banner);
-      assertEquals("late words", backendSaw.get(15, TimeUnit.SECONDS));
-      assertEquals(-1, client.getInputStream().read());
     }
   }
 
