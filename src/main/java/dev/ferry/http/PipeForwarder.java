@@ -104,6 +104,9 @@ final class PipeForwarder implements Forwarder {
       return;
     }
     HttpClientResponse in = answered.result();
+    // Nothing else listens to the answer when it is given up here; Vert.x would log its reset
+    // as an error.
+    in.exceptionHandler(err -> { });
     if (exchange.finished()) {
       exchange.backendRequest().reset();
       return;
@@ -137,8 +140,7 @@ final class PipeForwarder implements Forwarder {
         .onComplete(sent -> {
           if (sent.failed()) {
             // The backend broke off within the body, or the client left: neither connection
-            // can carry another message. The pipe no longer listens to the answer, whose
-            // reset Vert.x would log as an error.
+            // can carry another message.
             in.exceptionHandler(err -> { });
             exchange.backendRequest().reset(0, sent.cause());
             response.reset();

@@ -43,6 +43,21 @@ class AbortLoggingTest extends OneNode {
     return port;
   }
 
+  /** A backend that answers after a while. */
+  private static int slowBackend() {
+    int port = Ports.free();
+    Backends.await(vertx.createHttpServer().requestHandler(request -> vertx.setTimer(300,
+        t -> request.response().end("late"))).listen(port, "127.0.0.1"));
+    return port;
+  }
+
+  private static void getThenLeave(String host) throws IOException {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), node.httpPort)) {
+      socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+    }
+  }
+
   private static void getThenReset(String host, int bytesToRead) throws IOException {
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), node.httpPort)) {
       socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
@@ -65,6 +80,7 @@ class AbortLoggingTest extends OneNode {
   void resetsByClientsAndBackendsLogNothingAboveInfo() throws Exception {
     admin.putBackend("resets", "1", resettingBackend());
     admin.putBackend("bulky", "1", bulkyBackend());
+    admin.putBackend("slow", "1", slowBackend());
 
     try (LogCapture log = new LogCapture("io.vertx", "io.netty", "dev.ferry")) {
       for (int i = 0; i < 5; i++) {
@@ -75,8 +91,9 @@ class AbortLoggingTest extends OneNode {
       }
       for (int i = 0; i < 5; i++) {
         getThenReset("bulky.ferry.local", 64 * 1024);
+        getThenLeave("slow.ferry.local");
       }
-      Thread.sleep(500);
+      Thread.sleep(800);
 
       List<String> loud = log.above(Level.INFO);
       assertEquals(List.of(), loud);
