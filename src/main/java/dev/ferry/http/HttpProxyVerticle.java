@@ -7,6 +7,7 @@ import dev.ferry.config.HostPort;
 import dev.ferry.logging.AccessEntry;
 import dev.ferry.stats.TrafficCounter;
 import dev.ferry.table.Route;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
@@ -174,6 +175,11 @@ public final class HttpProxyVerticle extends VerticleBase {
    */
   private void refuseUnreadable(HttpServerRequest request) {
     Throwable cause = request.decoderResult().cause();
+    if (cause instanceof PrematureChannelClosureException) {
+      // The client left within its request head: there was no request, and nobody to answer.
+      request.connection().close();
+      return;
+    }
     if (cause instanceof TooLongHttpLineException) {
       answer(request, 414, "the request line is longer than " + MAX_REQUEST_LINE + " bytes");
     } else if (cause instanceof TooLongHttpHeaderException) {

@@ -3,6 +3,7 @@ package dev.ferry.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.ferry.testing.Backends;
+import dev.ferry.testing.Eventually;
 import dev.ferry.testing.LogCapture;
 import dev.ferry.testing.OneNode;
 import dev.ferry.testing.Ports;
@@ -74,6 +75,31 @@ class AbortLoggingTest extends OneNode {
       }
       socket.setSoLinger(true, 0);
     }
+  }
+
+  private static long requestsCounted() {
+    return admin.get("/proxy/stats").json().getJsonObject("counter").getJsonObject("global")
+        .getLong("requests");
+  }
+
+  @Test
+  void aClientLeavingWithinItsRequestHeadIsNotCountedAsA400() throws Exception {
+    long before = requestsCounted();
+
+    for (int i = 0; i < 3; i++) {
+      try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), node.httpPort)) {
+        socket.getOutputStream().write("GET /abc HTTP/1.1\r\nHost: x.ferry.local\r\n"
+            .getBytes(StandardCharsets.US_ASCII));
+        socket.shutdownOutput();
+        assertEquals(-1, socket.getInputStream().read());
+      }
+    }
+    // A request that is counted afterwards shows the counters caught up.
+    RawHttp.roundTrip(node.httpPort, "GET / HTTP/1.1\r\nHost: nobody.ferry.local\r\n\r\n");
+    Eventually.poll(AbortLoggingTest::requestsCounted, n -> n >= before + 1,
+        "the last request counted");
+
+    assertEquals(before + 1, requestsCounted());
   }
 
   @Test
