@@ -126,6 +126,15 @@ final class UpgradeForwarder implements Forwarder, ProxyInterceptor {
 
   private Future<HttpClientRequest> connect(ProxyContext context) {
     HttpServerRequest original = context.request().proxiedRequest();
-    return dialer.open(context.get(EXCHANGE, Exchange.class), original.authority());
+    Exchange exchange = context.get(EXCHANGE, Exchange.class);
+    // A handshake without a body (no length, not chunked) is whole as it goes out: the
+    // backend's time starts now. One with a body starts it when its body has passed.
+    boolean bodiless = !original.headers().contains(HttpHeaders.CONTENT_LENGTH)
+        && !original.headers().contains(HttpHeaders.TRANSFER_ENCODING);
+    return dialer.open(exchange, original.authority()).onSuccess(opened -> {
+      if (bodiless) {
+        dialer.awaitAnswer(exchange);
+      }
+    });
   }
 }

@@ -123,6 +123,21 @@ class BackendResponseTimeoutTest {
   }
 
   @Test
+  void aWebSocketHandshakeTheBackendNeverAnswersGets504AfterTheResponseTimeout() {
+    admin.putBackend("mutesocket", "1-mutesocket", silentBackend());
+
+    long start = System.nanoTime();
+    RawHttp.Response reply = RawHttp.roundTrip(node.httpPort, "GET /chat HTTP/1.1\r\n"
+        + "Host: mutesocket.ferry.local\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+    assertEquals(504, reply.status(), reply.body());
+    assertTrue(reply.body().contains("no response"), reply.body());
+    assertTrue(tookMillis >= 950 && tookMillis < 4000, "answered after " + tookMillis + " ms");
+  }
+
+  @Test
   void backendAnsweringWithinTheTimeoutIsServed() {
     admin.putBackend("unhurried", "1-unhurried", slowBackend(500));
 
