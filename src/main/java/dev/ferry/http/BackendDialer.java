@@ -146,7 +146,19 @@ final class BackendDialer {
     if (isTimeout(err)) {
       return who + " sent no response header within " + deadlines.allowanceMillis() + " ms";
     }
-    return who + " did not answer: " + (err.getMessage() == null ? err : err.getMessage());
+    return who + " did not answer: " + describe(err);
+  }
+
+  /**
+   * The failure in a few words. Netty's native transport names the system call that failed
+   * ("recvAddress(..) failed with error(-104): Connection reset by peer"); only what happened
+   * is kept.
+   */
+  private static String describe(Throwable err) {
+    String message = err.getMessage() == null ? err.toString() : err.getMessage();
+    int call = message.indexOf("(..) failed with error(");
+    int reason = message.indexOf("): ", Math.max(call, 0));
+    return call >= 0 && reason >= 0 ? message.substring(reason + 3) : message;
   }
 
   private static String refusal(Throwable err) {

@@ -185,8 +185,10 @@ public final class HttpProxyVerticle extends VerticleBase {
     } else if (cause instanceof TooLongHttpHeaderException) {
       answer(request, 431, "the request header is larger than " + MAX_HEADER_BLOCK + " bytes");
     } else {
+      // The decoder's message may quote the client's bytes: only printable ASCII is echoed.
       String fault = cause == null || cause.getMessage() == null ? "it cannot be parsed"
-          : cause.getMessage().strip().replaceAll("\\s+", " ");
+          : cause.getMessage().strip().replaceAll("\\s+", " ")
+              .replaceAll("[^\\x20-\\x7e]", "?");
       answer(request, 400, "malformed request: " + (fault.length() > 200
           ? fault.substring(0, 200) + "..." : fault));
     }

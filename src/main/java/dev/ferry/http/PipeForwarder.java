@@ -75,12 +75,17 @@ final class PipeForwarder implements Forwarder {
     ProxyHeaders.addForwarded(out.headers(), exchange.clientIp, tls, request.authority());
     out.response().onComplete(answered -> respond(request, exchange, answered));
 
-    // The framing headers are set here, whatever the Connection header named.
+    // The framing headers are set here, whatever the Connection header named. An empty body
+    // is sent as such without a pipe, so that a retry can send it again.
+    String length = in.get(HttpHeaders.CONTENT_LENGTH);
     if (in.contains(HttpHeaders.TRANSFER_ENCODING)) {
       out.setChunked(true);
-    } else if (in.contains(HttpHeaders.CONTENT_LENGTH)) {
-      out.putHeader(HttpHeaders.CONTENT_LENGTH, in.get(HttpHeaders.CONTENT_LENGTH));
+    } else if (length != null && !length.equals("0")) {
+      out.putHeader(HttpHeaders.CONTENT_LENGTH, length);
     } else {
+      if (length != null) {
+        out.putHeader(HttpHeaders.CONTENT_LENGTH, length);
+      }
       out.end();
       dialer.awaitAnswer(exchange);
       request.resume();
@@ -162,7 +167,8 @@ final class PipeForwarder implements Forwarder {
       return false;
     }
     MultiMap headers = request.headers();
-    if (headers.contains(HttpHeaders.CONTENT_LENGTH)
+    String length = headers.get(HttpHeaders.CONTENT_LENGTH);
+    if ((length != null && !length.equals("0"))
         || headers.contains(HttpHeaders.TRANSFER_ENCODING)) {
       return false;
     }

@@ -119,6 +119,20 @@ class FramingTest extends OneNode {
   }
 
   @Test
+  void aRefusalQuotesNoControlBytesOfTheRequest() throws IOException {
+    String[] host = new String[1];
+    RecordingBackend backend = backend(host);
+
+    String answer = exchange("GET /a HTTP/1.1\r\nHost: " + host[0] + "\r\n"
+        + "Bad\u0000Na\u0007me: x\r\n\r\n");
+
+    assertEquals(400, status(answer), answer);
+    String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+    assertTrue(body.chars().allMatch(c -> c == '\n' || (c >= 0x20 && c < 0x7f)), body);
+    assertEquals(0, backend.received().size(), backend.received().toString());
+  }
+
+  @Test
   void whitespaceBeforeAHeaderColonIsRefused() throws IOException {
     String[] host = new String[1];
     RecordingBackend backend = backend(host);

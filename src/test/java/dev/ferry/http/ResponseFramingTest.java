@@ -207,11 +207,30 @@ class ResponseFramingTest extends OneNode {
 
     try (RawHttp raw = new RawHttp(node.httpPort)) {
       for (int i = 0; i < 30; i++) {
-        raw.send("GET /" + i + " HTTP/1.1\r\nHost: resetting.ferry.local\r\n\r\n");
+        // A PUT with an empty body is as safe to send again as a GET.
+        raw.send((i % 2 == 0 ? "GET /" + i + " HTTP/1.1\r\n"
+            : "PUT /" + i + " HTTP/1.1\r\nContent-Length: 0\r\n")
+            + "Host: resetting.ferry.local\r\n\r\n");
         RawHttp.Response response = raw.read();
         assertEquals(200, response.status(), "request " + i + ": " + response);
       }
     }
+  }
+
+  @Test
+  void aBackendThatResetsEveryRequestGetsA502SayingSoInPlainWords() {
+    int port = Ports.free();
+    Backends.await(vertx.createNetServer(new NetServerOptions().setSoLinger(0))
+        .connectHandler(socket -> socket.handler(data -> socket.close()))
+        .listen(port, "127.0.0.1"));
+    admin.putBackend("rude", "1", port);
+
+    RawHttp.Response response = RawHttp.roundTrip(node.httpPort,
+        "GET / HTTP/1.1\r\nHost: rude.ferry.local\r\n\r\n");
+
+    assertEquals(502, response.status(), response.statusLine());
+    assertTrue(response.body().contains("reset"), response.body());
+    assertTrue(!response.body().contains("(..)"), response.body());
   }
 
   @Test
