@@ -13,8 +13,9 @@ import java.util.Locale;
  * (routed by one, served by the other), a missing or malformed one, an absolute-form target
  * of another scheme than http(s) or naming another host or port than the Host header, a
  * transfer coding other than chunked alone or in an HTTP/1.0 request (where its body ends is
- * then unknown), or a request target with bytes outside printable ASCII: Vert.x passes control bytes on as they are, and re-encodes
- * bytes above 0x7f as UTF-8, so the backend would get another target than the client sent.
+ * then unknown), or a request target with bytes outside printable ASCII: Vert.x passes
+ * control bytes on as they are, and re-encodes bytes above 0x7f as UTF-8, so the backend
+ * would get another target than the client sent.
  */
 final class RequestCheck {
 

@@ -200,7 +200,8 @@ public final class TcpProxyVerticle extends VerticleBase {
   private void accept(Listener l, NetSocket source) {
     Upstream upstream = node.table().snapshot().byPort(port(l));
     // A client that reset its connection as it was accepted has no address left: it is gone.
-    if (source.remoteAddress() == null || upstream == null || l.closed || !node.connectionLimit().tryOpen(l.listen)) {
+    if (source.remoteAddress() == null || upstream == null || l.closed
+        || !node.connectionLimit().tryOpen(l.listen)) {
       source.close();
       return;
     }
